@@ -76,4 +76,6 @@ func (b *blobReader) ReadAt(p []byte, off int64) (int, error) {
 
 func newSection(b *blobReader, size int64) *io.SectionReader { return io.NewSectionReader(b, 0, size) }
 
-func be32dec(b []byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
+func be32dec(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}

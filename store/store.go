@@ -65,7 +65,7 @@ type Store struct {
 	maxSize  int64
 	ids      *badger.Sequence // mailbox, account and blob IDs (not UIDs)
 
-	accountLocks sync.Map // AccountID -> *sync.Mutex
+	accountLocks sync.Map   // AccountID -> *sync.Mutex
 	purgeMu      sync.Mutex // one purge of deleted mailboxes at a time
 	hub          hub
 
