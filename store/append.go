@@ -65,6 +65,7 @@ func (s *Store) Append(ctx context.Context, a AccountID, m MailboxID, body io.Re
 			return err
 		}
 		res = Appended{UIDValidity: mb.UIDValidity, Message: msg}
+		mb.importFloor = mb.UIDNext
 		return putMailbox(txn, mb)
 	})
 	if err != nil {

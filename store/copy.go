@@ -143,6 +143,7 @@ func (s *Store) insertCopy(txn *badger.Txn, to *Mailbox, cp *Message, flags []st
 		return err
 	}
 	to.UIDNext = cp.UID + 1
+	to.importFloor = to.UIDNext
 	to.countIn(cp)
 	return nil
 }

@@ -147,10 +147,15 @@ type ImportMessage struct {
 }
 
 // ImportOptions change how Import checks UIDs.
+//
+// A UID below UIDNEXT is accepted when no message holds it, no tombstone
+// records it, and it lies in the range reserved for the source (at or above
+// the highest UID this store assigned itself; see Mailbox.importFloor).
 type ImportOptions struct {
-	// FillGaps allows UIDs below UIDNEXT when the store never assigned them
-	// (no message and no expunge tombstone): a message the source had all
-	// along, missed by an earlier run. Without it such a UID is ErrUIDReuse.
+	// FillGaps also accepts never-held UIDs below that range: a message the
+	// source had all along, missed by an earlier run, arriving after native
+	// deliveries. Clients of this server that synchronised meanwhile will see
+	// a UID appear below ones they know.
 	FillGaps bool
 }
 
@@ -340,8 +345,9 @@ func (s *Store) validateImport(txn *badger.Txn, a AccountID, m MailboxID, msgs [
 	return nil
 }
 
-// checkGap allows a UID below UIDNEXT only with FillGaps and only if the
-// store never assigned it: no message holds it and no tombstone records it.
+// checkGap allows a UID below UIDNEXT only if the store never assigned it (no
+// message holds it, no tombstone records it) and it is in the source's
+// reserved range, or FillGaps says so.
 func checkGap(txn *badger.Txn, mb *Mailbox, uid UID, opts ImportOptions) error {
 	held, err := exists(txn, keyMessage(mb.ID, uid))
 	if err != nil {
@@ -350,8 +356,8 @@ func checkGap(txn *badger.Txn, mb *Mailbox, uid UID, opts ImportOptions) error {
 	if held {
 		return invalid(ErrUIDReuse, "UID %d is already held by a message", uid)
 	}
-	if !opts.FillGaps {
-		return invalid(ErrUIDReuse, "UID %d is below UIDNEXT %d", uid, mb.UIDNext)
+	if uid < mb.importFloor && !opts.FillGaps {
+		return invalid(ErrUIDReuse, "UID %d is below %d, the UIDs this server has assigned itself", uid, mb.importFloor)
 	}
 	gone, err := exists(txn, keyTombstone(mb.ID, uid))
 	if err != nil {

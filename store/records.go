@@ -57,6 +57,7 @@ func marshalMailbox(m *Mailbox) []byte {
 	e.uvarint(uint64(m.Deleted))
 	e.varint(m.Size)
 	e.strings(m.Keywords)
+	e.uvarint(uint64(m.importFloor))
 	return e.b
 }
 
@@ -74,6 +75,7 @@ func unmarshalMailbox(b []byte, m *Mailbox) error {
 	m.Deleted = d.uint32()
 	m.Size = d.varint()
 	m.Keywords = d.strings()
+	m.importFloor = UID(d.uint32())
 	return d.err
 }
 

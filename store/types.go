@@ -40,6 +40,13 @@ type Mailbox struct {
 	// Keywords lists every keyword ever stored in the mailbox, each spelled as
 	// it was first given; a keyword given later in another case maps to it.
 	Keywords []string
+
+	// importFloor is one above the highest UID this store assigned itself
+	// (append, copy, move). UIDs from importFloor up to UIDNEXT that no
+	// message holds and no tombstone records are reserved for the import
+	// source: ImportMailbox raises UIDNEXT to the source's UIDNEXT before the
+	// source's messages arrive, so clients see the same UIDNEXT as before.
+	importFloor UID
 }
 
 // Message is what a client caches about a message, without its bytes.
