@@ -23,6 +23,9 @@ func (s *Store) CreateAccount(ctx context.Context, name, pw string) (Account, er
 	if err := validateAccountName(name); err != nil {
 		return Account{}, err
 	}
+	if pw == "" {
+		return Account{}, ErrEmptyPassword
+	}
 	hash, err := password.Hash(pw)
 	if err != nil {
 		return Account{}, err
@@ -43,7 +46,11 @@ func (s *Store) CreateAccount(ctx context.Context, name, pw string) (Account, er
 		if taken {
 			return invalid(ErrAccountExists, "%q", name)
 		}
-		rec := &accountRecord{Name: name, PasswordHash: hash, Created: now}
+		floor, err := getUint64(txn, keyUIDValidityFloor, ErrAccountNotFound)
+		if err != nil && !errors.Is(err, ErrAccountNotFound) {
+			return err
+		}
+		rec := &accountRecord{Name: name, PasswordHash: hash, Created: now, LastUIDValidity: uint32(floor)}
 		if err := txn.Set(keyAccountName(accountKey(name)), be64(nil, uint64(a))); err != nil {
 			return err
 		}
@@ -148,12 +155,15 @@ func (s *Store) Authenticate(ctx context.Context, name, pw string) (Account, err
 
 // SetPassword replaces an account's password.
 func (s *Store) SetPassword(ctx context.Context, a AccountID, pw string) error {
+	if pw == "" {
+		return ErrEmptyPassword
+	}
 	hash, err := password.Hash(pw)
 	if err != nil {
 		return err
 	}
 	defer s.lockAccount(a)()
-	return s.update(ctx, func(txn *badger.Txn) error {
+	err = s.update(ctx, func(txn *badger.Txn) error {
 		rec, err := getAccount(txn, a)
 		if err != nil {
 			return err
@@ -161,6 +171,10 @@ func (s *Store) SetPassword(ctx context.Context, a AccountID, pw string) error {
 		rec.PasswordHash = hash
 		return putAccount(txn, a, rec)
 	})
+	if err != nil {
+		return fmt.Errorf("setting password of account %d: %w", a, err)
+	}
+	return nil
 }
 
 // DeleteAccount removes an account with all its mailboxes and messages. The
@@ -204,6 +218,17 @@ func (s *Store) DeleteAccount(ctx context.Context, a AccountID) error {
 		}
 		for _, k := range dead {
 			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		// Keep the account's UIDVALIDITYs from coming back if the name is
+		// created again (RFC 9051 §2.3.1.1).
+		floor, err := getUint64(txn, keyUIDValidityFloor, ErrAccountNotFound)
+		if err != nil && !errors.Is(err, ErrAccountNotFound) {
+			return err
+		}
+		if uint64(rec.LastUIDValidity) > floor {
+			if err := putUint64(txn, keyUIDValidityFloor, uint64(rec.LastUIDValidity)); err != nil {
 				return err
 			}
 		}

@@ -125,3 +125,49 @@ func TestDeleteAccount(t *testing.T) {
 		t.Errorf("re-created account's INBOX has %d messages", n)
 	}
 }
+
+func TestEmptyPasswordRefused(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	if _, err := s.CreateAccount(ctx, "frank", ""); !errors.Is(err, ErrEmptyPassword) {
+		t.Errorf("CreateAccount with empty password: %v", err)
+	}
+	acc := newTestAccount(t, s, "frank")
+	if err := s.SetPassword(ctx, acc.ID, ""); !errors.Is(err, ErrEmptyPassword) {
+		t.Errorf("SetPassword(\"\"): %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "frank", ""); !errors.Is(err, ErrAuthFailed) {
+		t.Errorf("empty password authenticated: %v", err)
+	}
+}
+
+// A re-created account must not hand out the UIDVALIDITYs of its
+// predecessor: a client with a cache of the old account would trust it.
+func TestRecreatedAccountGetsLargerUIDValidity(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	old := newTestAccount(t, s, "gina")
+	// An imported UIDVALIDITY far in the future, above the clock.
+	if _, err := s.ImportMailbox(ctx, old.ID, ImportMailboxSpec{Name: "Future", UIDValidity: 4000000000}); err != nil {
+		t.Fatal(err)
+	}
+	oldInbox := mustMailbox(t, s, old.ID, "INBOX")
+	if err := s.DeleteAccount(ctx, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	again := newTestAccount(t, s, "gina")
+	for _, mb := range []string{"INBOX", "Sent"} {
+		if got := mustMailbox(t, s, again.ID, mb).UIDValidity; got <= 4000000000 || got == oldInbox.UIDValidity {
+			t.Errorf("re-created account's %s has UIDVALIDITY %d, want above 4000000000", mb, got)
+		}
+	}
+}
+
+func TestOpenTwiceIsLocked(t *testing.T) {
+	dir := t.TempDir()
+	s := openTestStore(t, dir)
+	_ = s
+	if _, err := Open(context.Background(), dir, Options{Logger: quietLogger()}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open of %s: got %v, want ErrLocked", dir, err)
+	}
+}

@@ -46,8 +46,10 @@ type ingested struct {
 // arrive and never held whole in memory.
 func (s *Store) ingest(ctx context.Context, body io.Reader) (*ingested, error) {
 	r := newCRLFReader(body)
+	defer r.release()
 	h := sha256.New()
 	var buf bytes.Buffer
+	buf.Grow(8 << 10)
 	n, err := io.Copy(&buf, io.LimitReader(r, inlineMax+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading message: %w", err)

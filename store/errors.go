@@ -13,6 +13,7 @@ var (
 	ErrAccountExists      = errors.New("account already exists")
 	ErrInvalidAccountName = errors.New("invalid account name")
 	ErrAuthFailed         = errors.New("authentication failed")
+	ErrEmptyPassword      = errors.New("empty password")
 
 	ErrMailboxNotFound    = errors.New("no such mailbox")
 	ErrMailboxExists      = errors.New("mailbox already exists")

@@ -26,6 +26,7 @@ import (
 //	's'    blob(8)                               structure          ENVELOPE/BODYSTRUCTURE computed at ingest
 //	'z'    blob(8)                               nothing            blob chunks not (or no longer) referenced: to sweep
 //	'q'    name                                  (badger Sequence)  ID sequences
+//	'g'    name                                  value              store-wide settings (the UIDVALIDITY floor)
 //
 // Mailbox and blob IDs are global, so message keys need no account.
 const (
@@ -45,6 +46,7 @@ const (
 	tStructure     byte = 's'
 	tOrphanBlob    byte = 'z'
 	tSequence      byte = 'q'
+	tGlobal        byte = 'g'
 	hashSize            = 32
 	idSize              = 8
 	uidSize             = 4
@@ -93,6 +95,11 @@ func keyHash(h [hashSize]byte) []byte     { return append([]byte{tHash}, h[:]...
 func keyStructure(b BlobID) []byte        { return be64([]byte{tStructure}, uint64(b)) }
 func keyOrphanBlob(b BlobID) []byte       { return be64([]byte{tOrphanBlob}, uint64(b)) }
 func keySequence(name string) []byte      { return append([]byte{tSequence}, name...) }
+func keyGlobal(name string) []byte        { return append([]byte{tGlobal}, name...) }
+
+// keyUIDValidityFloor holds the largest UIDVALIDITY of any deleted account:
+// a re-created account of the same name must not hand out its values again.
+var keyUIDValidityFloor = keyGlobal("uidvalidity-floor")
 
 // decodedKey is a key split into its fields; which fields are set depends on
 // the table. It exists for the consistency checker and the round-trip fuzz test.
@@ -134,7 +141,7 @@ func decodeKey(k []byte) (decodedKey, error) {
 			return d, err
 		}
 		d.Account = AccountID(u64())
-	case tAccountName, tSequence:
+	case tAccountName, tSequence, tGlobal:
 		d.Name = string(rest)
 	case tMailbox:
 		if err := exact(2 * idSize); err != nil {
@@ -199,6 +206,8 @@ func encodeKey(d decodedKey) []byte {
 		return keyAccountName(d.Name)
 	case tSequence:
 		return keySequence(d.Name)
+	case tGlobal:
+		return keyGlobal(d.Name)
 	case tMailbox:
 		return keyMailbox(d.Account, d.Mailbox)
 	case tMailboxName:

@@ -60,6 +60,7 @@ const DefaultMaxMessageSize = 256 << 20
 //     transaction clears the mark. Orphans left by a crash are swept on Open.
 type Store struct {
 	db       *badger.DB
+	lock     *os.File // flock on dir/LOCK.ferrymail, held while open
 	log      *slog.Logger
 	template UIDLTemplate
 	maxSize  int64
@@ -92,6 +93,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
+	// The directory holds password hashes and everyone's mail.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("restricting data directory: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	bo := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{log.With("component", "badger")}).
 		WithSyncWrites(!opts.NoSync).
@@ -106,21 +115,20 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	db, err := badger.Open(bo)
 	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("opening store in %s: %w", dir, ErrLocked)
-		}
+		lock.Close()
 		return nil, fmt.Errorf("opening store in %s: %w", dir, err)
 	}
 	seq, err := db.GetSequence(keySequence("ids"), 1000)
 	if err != nil {
 		db.Close()
+		lock.Close()
 		return nil, fmt.Errorf("opening ID sequence: %w", err)
 	}
 	maxSize := opts.MaxMessageSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxMessageSize
 	}
-	s := &Store{db: db, log: log, template: tmpl, maxSize: maxSize, ids: seq, stop: make(chan struct{})}
+	s := &Store{db: db, lock: lock, log: log, template: tmpl, maxSize: maxSize, ids: seq, stop: make(chan struct{})}
 	// Nothing writes yet, so every orphan mark left now is from a crash.
 	if err := s.sweepOrphans(ctx); err != nil {
 		s.Close()
@@ -155,6 +163,7 @@ func (s *Store) Close() error {
 		if e := s.db.Close(); e != nil && err == nil {
 			err = fmt.Errorf("closing badger: %w", e)
 		}
+		s.lock.Close() // releases the flock
 	})
 	return err
 }

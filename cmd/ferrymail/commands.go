@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// command is one subcommand: its name (one or two words), the arguments its
+// usage line shows, and the function that runs it.
+type command struct {
+	name string
+	args string
+	run  func(ctx context.Context, e *env, cmd *command, args []string) error
+}
+
+// commands lists every subcommand; usageText describes the same list.
+var commands = []*command{
+	{name: "serve", args: "[--data DIR]", run: runServe},
+	{name: "user add", args: "[--data DIR] NAME", run: runUserAdd},
+	{name: "user list", args: "[--data DIR]", run: runUserList},
+	{name: "user passwd", args: "[--data DIR] NAME", run: runUserPasswd},
+	{name: "user delete", args: "[--data DIR] NAME", run: runUserDelete},
+	{name: "mailbox list", args: "[--data DIR] USER", run: runMailboxList},
+	{name: "message list", args: "[--data DIR] USER MAILBOX", run: runMessageList},
+}
+
+const usageText = `usage: ferrymail COMMAND [ARGUMENTS]
+
+Commands:
+  serve [--data DIR]                         run the server until SIGINT or SIGTERM
+  user add [--data DIR] NAME                 create an account (password read from stdin)
+  user list [--data DIR]                     list accounts
+  user passwd [--data DIR] NAME              change a password (read from stdin)
+  user delete [--data DIR] NAME              delete an account and all its mail
+  mailbox list [--data DIR] USER             list a user's mailboxes and their identifiers
+  message list [--data DIR] USER MAILBOX     list a mailbox's messages and their identifiers
+  help                                       show this text
+
+DIR defaults to ./ferrymail-data. The commands work whether or not the server
+runs: a running server is reached through DIR/admin.sock.
+`
+
+// findCommand finds the subcommand that args start with and returns it with
+// the arguments after its name.
+func findCommand(args []string) (*command, []string, error) {
+	for _, c := range commands {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c, args[len(words):], nil
+		}
+	}
+	// A known group without a known verb ("user", "user frob").
+	var verbs []string
+	for _, c := range commands {
+		if group, verb, ok := strings.Cut(c.name, " "); ok && group == args[0] {
+			verbs = append(verbs, verb)
+		}
+	}
+	if len(verbs) > 0 {
+		if len(args) == 1 {
+			return nil, nil, usageErrorf("%s: missing subcommand (%s)", args[0], strings.Join(verbs, ", "))
+		}
+		return nil, nil, usageErrorf("%s: unknown subcommand %q (%s)", args[0], args[1], strings.Join(verbs, ", "))
+	}
+	return nil, nil, usageErrorf("unknown command %q", args[0])
+}
+
+// usageError is a command line that could not be understood (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,233 @@
+package admin
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/ferrymail/ferrymail/store"
+)
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = errors.New("admin server closed")
+
+// Server answers admin requests (see protocol.go) by calling a Local.
+type Server struct {
+	api *Local
+	log *slog.Logger
+
+	// ctx is cancelled by Close, so that store calls still running stop.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	closing   bool
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]bool // value: a request is being answered
+	wg        sync.WaitGroup    // connection handlers
+}
+
+// New returns an admin server on an open store. The caller keeps owning the
+// store and closes it after the server.
+func New(st *store.Store, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		api: NewLocal(st), log: logger, ctx: ctx, cancel: cancel,
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[net.Conn]bool),
+	}
+}
+
+// Serve accepts connections on ln until Shutdown or Close, and then returns
+// ErrServerClosed. It closes ln.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+		ln.Close()
+	}()
+
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.isClosing() {
+				return ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("accepting admin connections: %w", err)
+			}
+			// Out of file descriptors and the like: wait, as net/http does,
+			// rather than spin or give up on the socket.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("accepting admin connection", "err", err, "retry_in", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrServerClosed
+		}
+		s.conns[nc] = false
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.handle(nc)
+	}
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// setBusy marks a connection as answering a request (or not). It reports
+// false when the server is shutting down and the connection should end.
+func (s *Server) setBusy(c net.Conn, busy bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c] = busy
+	return true
+}
+
+// handle reads requests from one connection and answers them in order.
+func (s *Server) handle(c net.Conn) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		c.Close()
+	}()
+	sc := bufio.NewScanner(c)
+	sc.Buffer(make([]byte, 0, 4096), maxRequestLine)
+	enc := json.NewEncoder(c) // Encode ends each response with "\n"
+	for sc.Scan() {
+		if !s.setBusy(c, true) {
+			return
+		}
+		err := enc.Encode(s.answer(sc.Bytes()))
+		if !s.setBusy(c, false) || err != nil {
+			return
+		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		err := fmt.Errorf("%w: request longer than %d bytes", ErrBadRequest, maxRequestLine)
+		enc.Encode(response{Error: toWire(err)})
+	}
+}
+
+// answer decodes and runs one request, logging one line for it. The
+// password is never logged.
+func (s *Server) answer(line []byte) response {
+	start := time.Now()
+	var req request
+	if err := json.Unmarshal(line, &req); err != nil {
+		err = fmt.Errorf("%w: %v", ErrBadRequest, err)
+		s.log.Warn("admin request", "err", err)
+		return response{Error: toWire(err)}
+	}
+	result, err := s.dispatch(req)
+	attrs := []any{"op", req.Op, "duration", time.Since(start).Round(time.Microsecond)}
+	if req.User != "" {
+		attrs = append(attrs, "user", req.User)
+	}
+	if err != nil {
+		s.log.Info("admin request", append(attrs, "outcome", "error", "err", err)...)
+		return response{Error: toWire(err)}
+	}
+	s.log.Info("admin request", append(attrs, "outcome", "ok")...)
+	return response{Result: result}
+}
+
+// dispatch runs one request on the Local.
+func (s *Server) dispatch(req request) (any, error) {
+	ctx := s.ctx
+	switch req.Op {
+	case opUserAdd:
+		return s.api.AddUser(ctx, req.User, req.Password)
+	case opUserList:
+		return s.api.Users(ctx)
+	case opUserPasswd:
+		return nil, s.api.SetPassword(ctx, req.User, req.Password)
+	case opUserDelete:
+		return nil, s.api.DeleteUser(ctx, req.User)
+	case opMailboxList:
+		return s.api.Mailboxes(ctx, req.User)
+	case opMessageList:
+		return s.api.Messages(ctx, req.User, req.Mailbox)
+	}
+	return nil, fmt.Errorf("%w: unknown operation %q", ErrBadRequest, req.Op)
+}
+
+// Shutdown stops accepting connections, closes idle ones, and waits for the
+// requests being answered to finish. When ctx ends first, it closes
+// everything as Close does and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c, busy := range s.conns {
+		if !busy {
+			c.Close()
+		}
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close stops the server at once: listeners and connections are closed and
+// store calls still running are cancelled. It waits for the handlers to end.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closing = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}

@@ -1,0 +1,153 @@
+// Package server wires a Ferrymail server together: it opens the store,
+// starts the listeners and runs them until asked to stop. Each listener is a
+// service with the Serve/Shutdown/Close shape of net/http's Server; the IMAP
+// and POP3 servers join the admin server in the list that Run builds.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ferrymail/ferrymail/server/admin"
+	"github.com/ferrymail/ferrymail/store"
+)
+
+// DefaultDataDir is where the data lives when no directory is given.
+const DefaultDataDir = "./ferrymail-data"
+
+// DefaultShutdownTimeout bounds how long Run waits for requests in progress
+// when it stops; after that they are cut off.
+const DefaultShutdownTimeout = 10 * time.Second
+
+// Options configure a Server. The zero value serves ./ferrymail-data and logs
+// to slog.Default().
+type Options struct {
+	// DataDir holds the store and the admin socket; "" means DefaultDataDir.
+	DataDir string
+	// Logger receives every log line of the server and its store.
+	Logger *slog.Logger
+	// ShutdownTimeout: 0 means DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+}
+
+// Server is a Ferrymail server: the store and everything that serves it.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns a server; nothing is opened until Run.
+func New(opts Options) *Server {
+	if opts.DataDir == "" {
+		opts.DataDir = DefaultDataDir
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	return &Server{opts: opts, log: opts.Logger}
+}
+
+// service is one listener's server.
+type service interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+	Close() error
+}
+
+var _ service = (*admin.Server)(nil)
+
+// listener pairs a service with the socket it serves.
+type listener struct {
+	name string
+	srv  service
+	ln   net.Listener
+}
+
+// Run opens the store, serves until ctx is cancelled, then stops the
+// services and closes the store. It returns nil after a clean stop.
+func (s *Server) Run(ctx context.Context) (err error) {
+	dir := s.opts.DataDir
+	st, err := store.Open(ctx, dir, store.Options{Logger: s.log})
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("data directory %s is in use by another process (is ferrymail serve already running?)", dir)
+	}
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing store: %w", cerr)
+		}
+	}()
+	s.warnIfShared(dir)
+
+	listeners, err := s.listen(st)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func() { errc <- fmt.Errorf("serving %s: %w", l.name, l.srv.Serve(l.ln)) }()
+	}
+	abs, _ := filepath.Abs(dir)
+	s.log.Info("ferrymail ready", "data", abs, "admin", admin.SocketPath(abs))
+
+	running := len(listeners)
+	select {
+	case <-ctx.Done():
+		s.log.Info("ferrymail stopping")
+	case err = <-errc:
+		// A service stopped on its own: stop the others too.
+		running--
+		s.log.Error("ferrymail stopping", "err", err)
+	}
+	s.shutdown(listeners)
+	// Every Serve returns once its listener is closed; wait for them so
+	// that nothing touches the store after it is closed.
+	for ; running > 0; running-- {
+		<-errc
+	}
+	return err
+}
+
+// listen creates every listener and its service. The admin socket comes
+// first; IMAP and POP3 are added here.
+func (s *Server) listen(st *store.Store) ([]listener, error) {
+	ln, err := admin.Listen(admin.SocketPath(s.opts.DataDir))
+	if err != nil {
+		return nil, err
+	}
+	adm := admin.New(st, s.log.With("listener", "admin"))
+	return []listener{{name: "admin", srv: adm, ln: ln}}, nil
+}
+
+// shutdown stops all services, giving requests in progress the shutdown
+// timeout to finish.
+func (s *Server) shutdown(listeners []listener) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	for _, l := range listeners {
+		if err := l.srv.Shutdown(ctx); err != nil {
+			s.log.Warn("stopping "+l.name, "err", err)
+			l.srv.Close()
+		}
+	}
+}
+
+// warnIfShared warns when other users can enter the data directory: the
+// store created it 0700, and someone has since widened it.
+func (s *Server) warnIfShared(dir string) {
+	fi, err := os.Stat(dir)
+	if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		s.log.Warn("data directory is accessible to other users; 0700 is expected", "data", dir, "mode", fi.Mode().Perm())
+	}
+}
