@@ -333,3 +333,45 @@ func existsKey(s *Store, key []byte) (bool, error) {
 	})
 	return ok, err
 }
+
+// The structure computed at ingest lets FETCH serve a section by offset,
+// without reparsing: BODY[2] of this message is read straight from the blob.
+func TestStructureComputedAtIngest(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	acc := newTestAccount(t, s, "alice")
+	inbox := mustMailbox(t, s, acc.ID, "INBOX")
+	msg := "From: Alice <alice@example.org>\nTo: undisclosed-recipients:;\nSubject: =?utf-8?q?caf=C3=A9?=\n" +
+		"Content-Type: multipart/mixed; boundary=\"b1\"\n\npreamble\n--b1\nContent-Type: text/plain\n\nfirst part\n" +
+		"--b1\nContent-Type: text/html; charset=utf-8\n\n<p>second</p>\n--b1--\nepilogue\n"
+	res := mustAppend(t, s, acc.ID, inbox.ID, msg)
+	st, err := s.Structure(ctx, acc.ID, inbox.ID, res.Message.UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Envelope.Subject != "=?utf-8?q?caf=C3=A9?=" || len(st.Envelope.From) != 1 || st.Envelope.From[0].Host != "example.org" {
+		t.Errorf("envelope %+v", st.Envelope)
+	}
+	if len(st.Envelope.To) != 2 { // group start + group end
+		t.Errorf("undisclosed-recipients: To %+v", st.Envelope.To)
+	}
+	if st.Body.Type != "multipart" || len(st.Body.Children) != 2 {
+		t.Fatalf("body %+v", st.Body)
+	}
+	p := st.Part([]int{2})
+	if p == nil || p.Subtype != "html" {
+		t.Fatalf("part 2: %+v", p)
+	}
+	r, err := s.OpenMessage(ctx, acc.ID, inbox.ID, res.Message.UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	buf := make([]byte, p.Size())
+	if _, err := r.ReadAt(buf, p.BodyStart); err != nil {
+		t.Fatal(err)
+	}
+	if string(buf) != "<p>second</p>" {
+		t.Errorf("BODY[2] by offset: %q", buf)
+	}
+}
