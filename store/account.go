@@ -72,7 +72,17 @@ func (s *Store) CreateAccount(ctx context.Context, name, pw string) (Account, er
 
 // Account looks an account up by login name (case-insensitively).
 func (s *Store) Account(ctx context.Context, name string) (Account, error) {
+	acc, _, err := s.lookupAccount(ctx, name)
+	if errors.Is(err, ErrAccountNotFound) {
+		return acc, invalid(ErrAccountNotFound, "%q", name)
+	}
+	return acc, err
+}
+
+// lookupAccount finds an account by login name, with its password hash.
+func (s *Store) lookupAccount(ctx context.Context, name string) (Account, string, error) {
 	var acc Account
+	var hash string
 	err := s.view(ctx, func(txn *badger.Txn) error {
 		id, err := getUint64(txn, keyAccountName(accountKey(name)), ErrAccountNotFound)
 		if err != nil {
@@ -83,12 +93,10 @@ func (s *Store) Account(ctx context.Context, name string) (Account, error) {
 			return err
 		}
 		acc = Account{ID: AccountID(id), Name: rec.Name, Created: rec.Created}
+		hash = rec.PasswordHash
 		return nil
 	})
-	if errors.Is(err, ErrAccountNotFound) {
-		return acc, invalid(ErrAccountNotFound, "%q", name)
-	}
-	return acc, err
+	return acc, hash, err
 }
 
 // Accounts lists all accounts, ordered by login name.
@@ -121,21 +129,7 @@ var dummyHash = sync.OnceValue(func() string {
 // Authenticate checks a login. Unknown user and wrong password both give
 // ErrAuthFailed, after the same work.
 func (s *Store) Authenticate(ctx context.Context, name, pw string) (Account, error) {
-	var acc Account
-	var hash string
-	err := s.view(ctx, func(txn *badger.Txn) error {
-		id, err := getUint64(txn, keyAccountName(accountKey(name)), ErrAccountNotFound)
-		if err != nil {
-			return err
-		}
-		rec, err := getAccount(txn, AccountID(id))
-		if err != nil {
-			return err
-		}
-		acc = Account{ID: AccountID(id), Name: rec.Name, Created: rec.Created}
-		hash = rec.PasswordHash
-		return nil
-	})
+	acc, hash, err := s.lookupAccount(ctx, name)
 	if errors.Is(err, ErrAccountNotFound) {
 		password.Verify(dummyHash(), pw)
 		return Account{}, ErrAuthFailed

@@ -54,18 +54,8 @@ func (s *Store) ImportMailbox(ctx context.Context, a AccountID, spec ImportMailb
 		if err != nil {
 			return err
 		}
-		for _, parent := range parentNames(name) {
-			ok, err := exists(txn, keyMailboxName(a, parent))
-			if err != nil {
-				return err
-			}
-			if !ok {
-				mb, err := s.insertMailbox(txn, a, rec, parent, mailboxSpec{subscribed: spec.Subscribed})
-				if err != nil {
-					return err
-				}
-				changes = append(changes, MailboxCreated{Account: a, Mailbox: *mb})
-			}
+		if changes, err = s.createParents(txn, a, rec, name, spec.Subscribed, changes); err != nil {
+			return err
 		}
 		id, err := mailboxIDByName(txn, a, name)
 		var mb *Mailbox

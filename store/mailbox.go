@@ -83,6 +83,27 @@ func (s *Store) insertMailbox(txn *badger.Txn, a AccountID, rec *accountRecord, 
 	return mb, putMailbox(txn, mb)
 }
 
+// createParents creates the missing ancestors of name in txn (RFC 9051
+// §6.3.4: "the server SHOULD create any superior hierarchical names that are
+// needed") and appends their MailboxCreated events to changes.
+func (s *Store) createParents(txn *badger.Txn, a AccountID, rec *accountRecord, name string, subscribed bool, changes []Change) ([]Change, error) {
+	for _, parent := range parentNames(name) {
+		ok, err := exists(txn, keyMailboxName(a, parent))
+		if err != nil {
+			return changes, err
+		}
+		if ok {
+			continue
+		}
+		mb, err := s.insertMailbox(txn, a, rec, parent, mailboxSpec{subscribed: subscribed})
+		if err != nil {
+			return changes, err
+		}
+		changes = append(changes, MailboxCreated{Account: a, Mailbox: *mb})
+	}
+	return changes, nil
+}
+
 // CreateOptions are the optional attributes of a new mailbox.
 type CreateOptions struct {
 	SpecialUse string // RFC 6154 attribute (CREATE-SPECIAL-USE)
@@ -109,18 +130,8 @@ func (s *Store) CreateMailbox(ctx context.Context, a AccountID, name string, opt
 		if err != nil {
 			return err
 		}
-		for _, parent := range parentNames(name) {
-			if ok, err := exists(txn, keyMailboxName(a, parent)); err != nil || ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			mb, err := s.insertMailbox(txn, a, rec, parent, mailboxSpec{subscribed: opts.Subscribed})
-			if err != nil {
-				return err
-			}
-			created = append(created, MailboxCreated{Account: a, Mailbox: *mb})
+		if created, err = s.createParents(txn, a, rec, name, opts.Subscribed, created); err != nil {
+			return err
 		}
 		mb, err := s.insertMailbox(txn, a, rec, name, mailboxSpec{specialUse: opts.SpecialUse, subscribed: opts.Subscribed})
 		if err != nil {
@@ -257,21 +268,8 @@ func (s *Store) RenameMailbox(ctx context.Context, a AccountID, oldName, newName
 			}
 			changes = append(changes, MailboxRenamed{Account: a, ID: id, OldName: name, NewName: to})
 		}
-		for _, parent := range parentNames(newName) {
-			if _, ok := all[parent]; ok {
-				continue
-			}
-			if ok, err := exists(txn, keyMailboxName(a, parent)); err != nil || ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			mb, err := s.insertMailbox(txn, a, rec, parent, mailboxSpec{})
-			if err != nil {
-				return err
-			}
-			changes = append(changes, MailboxCreated{Account: a, Mailbox: *mb})
+		if changes, err = s.createParents(txn, a, rec, newName, false, changes); err != nil {
+			return err
 		}
 		return putAccount(txn, a, rec)
 	})
