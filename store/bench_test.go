@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -211,4 +213,81 @@ func BenchmarkDiskPerMessage(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/n, "disk-bytes/msg")
 	b.ReportMetric(float64(len(benchMessage(4<<10, 1))), "msg-bytes")
+}
+
+// BenchmarkAppend50MBMemory reports the peak heap while appending a 50 MB
+// message from a stream: it must stay far below the message size, since
+// large bodies are written to chunks as they arrive.
+func BenchmarkAppend50MBMemory(b *testing.B) {
+	s := benchStore(b, false)
+	acc := newTestAccount(b, s, "bench")
+	inbox := mustMailbox(b, s, acc.ID, "INBOX")
+	const size = 50 << 20
+	b.SetBytes(size)
+	// Collect eagerly, so that the peak measures live memory rather than
+	// garbage the collector has not got to yet.
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	var peak, base uint64
+	for i := 0; b.Loop(); i++ {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base = maxU64(base, ms.HeapInuse)
+		stop := make(chan struct{})
+		done := make(chan uint64)
+		go func() {
+			var m runtime.MemStats
+			var max uint64
+			for {
+				runtime.ReadMemStats(&m)
+				max = maxU64(max, m.HeapInuse)
+				select {
+				case <-stop:
+					done <- max
+					return
+				case <-time.After(2 * time.Millisecond):
+				}
+			}
+		}()
+		body := &patternReader{left: size, seed: byte(i)}
+		if _, err := s.Append(context.Background(), acc.ID, inbox.ID, body, AppendOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		close(stop)
+		peak = maxU64(peak, <-done)
+	}
+	// The baseline includes badger's preallocated memtable arena (64 MiB).
+	b.ReportMetric(float64(base)/(1<<20), "base-heap-MB")
+	b.ReportMetric(float64(peak-min(peak, base))/(1<<20), "growth-MB")
+}
+
+func maxU64(a, b uint64) uint64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// patternReader yields size bytes of text lines without holding them.
+type patternReader struct {
+	left int
+	seed byte
+	n    int
+}
+
+func (r *patternReader) Read(p []byte) (int, error) {
+	if r.left == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), r.left)
+	for i := 0; i < n; i++ {
+		if r.n%78 == 77 {
+			p[i] = '\n'
+		} else {
+			p[i] = 'a' + byte((r.n+int(r.seed))%26)
+		}
+		r.n++
+	}
+	r.left -= n
+	return n, nil
 }
