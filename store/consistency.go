@@ -20,6 +20,7 @@ import (
 //     UID below UIDNEXT; every MODSEQ (messages and tombstones) at most
 //     HIGHESTMODSEQ; no tombstone for a UID a message holds; UIDVALIDITY set;
 //     every keyword in the mailbox's registry;
+//   - every message's size equal to its blob's;
 //   - every message's UIDL valid and indexed to it, and every UIDL index
 //     entry pointing to a message that has it;
 //   - per blob: the reference count equals the messages pointing to it, the
@@ -175,6 +176,9 @@ func (c *checker) messages() error {
 				c.bad("mailbox %q UID %d: held by a message and expunged", mb.Name, msg.UID)
 			}
 			c.blobRefs[msg.Blob]++
+			if rec, err := getBlob(c.txn, msg.Blob); err == nil && rec.Size != msg.Size {
+				c.bad("mailbox %q UID %d: size %d, its blob has %d bytes", mb.Name, msg.UID, msg.Size, rec.Size)
+			}
 			return nil
 		})
 		if err != nil {

@@ -50,6 +50,13 @@ func TestImportKeepsIdentifiers(t *testing.T) {
 	if got.UIDNext != 25023 || got.HighestModSeq != 5000 || got.Messages != 3 || got.Unseen != 0 {
 		t.Errorf("mailbox after import: %+v", got)
 	}
+	// The bytes read back exactly, with the size clients were told.
+	for _, r := range res {
+		want := fmt.Sprintf("Subject: imported %d\r\n\r\nbody\r\n", r.Message.UID)
+		if got := string(readAll(t, s, acc.ID, mb.ID, r.Message.UID)); got != want || r.Message.Size != int64(len(want)) {
+			t.Errorf("UID %d reads %q (size %d), want %q", r.Message.UID, got, r.Message.Size, want)
+		}
+	}
 	m, _ := s.Message(ctx, acc.ID, mb.ID, 25017)
 	if !m.InternalDate.Equal(time.Date(2010, 6, 16, 10, 5, 0, 0, time.UTC)) {
 		t.Errorf("INTERNALDATE %v", m.InternalDate)

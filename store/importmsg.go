@@ -222,6 +222,7 @@ func (s *Store) Import(ctx context.Context, a AccountID, m MailboxID, msgs []Imp
 					continue
 				}
 				msg := results[i].Message
+				msg.Size = ings[i].size
 				sweep, err := s.insertMessage(txn, mb, &msg, flags[i], ings[i], msgs[i].SourceKey)
 				if err != nil {
 					return fmt.Errorf("importing UID %d: %w", msg.UID, err)
