@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ferrymail/ferrymail/imap"
+	"github.com/ferrymail/ferrymail/pop3"
 	"github.com/ferrymail/ferrymail/server/admin"
 	"github.com/ferrymail/ferrymail/store"
 )
@@ -34,7 +36,17 @@ type Options struct {
 	Logger *slog.Logger
 	// ShutdownTimeout: 0 means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
+	// POP3Addr is the POP3 listener's address; "" means DefaultPOP3Addr.
+	POP3Addr string
+	// IMAPAddr is the IMAP listener's address; "" means DefaultIMAPAddr.
+	IMAPAddr string
 }
+
+// DefaultIMAPAddr: IMAP on loopback, on an unprivileged port (143 + 1000).
+const DefaultIMAPAddr = "127.0.0.1:1143"
+
+// DefaultPOP3Addr: POP3 on loopback, on an unprivileged port (110 + 1000).
+const DefaultPOP3Addr = "127.0.0.1:1110"
 
 // Server is a Ferrymail server: the store and everything that serves it.
 type Server struct {
@@ -53,6 +65,12 @@ func New(opts Options) *Server {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if opts.POP3Addr == "" {
+		opts.POP3Addr = DefaultPOP3Addr
+	}
+	if opts.IMAPAddr == "" {
+		opts.IMAPAddr = DefaultIMAPAddr
+	}
 	return &Server{opts: opts, log: opts.Logger}
 }
 
@@ -63,7 +81,11 @@ type service interface {
 	Close() error
 }
 
-var _ service = (*admin.Server)(nil)
+var (
+	_ service = (*admin.Server)(nil)
+	_ service = (*pop3.Server)(nil)
+	_ service = (*imap.Server)(nil)
+)
 
 // listener pairs a service with the socket it serves.
 type listener struct {
@@ -127,7 +149,34 @@ func (s *Server) listen(st *store.Store) ([]listener, error) {
 		return nil, err
 	}
 	adm := admin.New(st, s.log.With("listener", "admin"))
-	return []listener{{name: "admin", srv: adm, ln: ln}}, nil
+	listeners := []listener{{name: "admin", srv: adm, ln: ln}}
+
+	pop3ln, err := net.Listen("tcp", s.opts.POP3Addr)
+	if err != nil {
+		closeListeners(listeners)
+		return nil, fmt.Errorf("listening for POP3 on %s: %w", s.opts.POP3Addr, err)
+	}
+	// The address is logged as bound, so that ":0" can be found out.
+	s.log.Info("listening", "service", "pop3", "addr", pop3ln.Addr().String())
+	pop3srv := pop3.New(pop3.Options{}, st, s.log.With("listener", "pop3"))
+	listeners = append(listeners, listener{name: "pop3", srv: pop3srv, ln: pop3ln})
+
+	imapln, err := net.Listen("tcp", s.opts.IMAPAddr)
+	if err != nil {
+		closeListeners(listeners)
+		return nil, fmt.Errorf("listening for IMAP on %s: %w", s.opts.IMAPAddr, err)
+	}
+	s.log.Info("listening", "service", "imap", "addr", imapln.Addr().String())
+	imapsrv := imap.New(imap.Options{}, st, s.log.With("listener", "imap"))
+	listeners = append(listeners, listener{name: "imap", srv: imapsrv, ln: imapln})
+	return listeners, nil
+}
+
+// closeListeners closes listeners that were opened before a later one failed.
+func closeListeners(listeners []listener) {
+	for _, l := range listeners {
+		l.ln.Close()
+	}
 }
 
 // shutdown stops all services, giving requests in progress the shutdown

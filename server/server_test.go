@@ -23,7 +23,8 @@ func TestRunLifecycle(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- New(Options{DataDir: dir, Logger: quietLogger()}).Run(ctx) }()
+	// Port 0: tests run in parallel, and must not need the default ports.
+	go func() { done <- New(Options{DataDir: dir, Logger: quietLogger(), POP3Addr: "127.0.0.1:0"}).Run(ctx) }()
 
 	var c *admin.Client
 	deadline := time.Now().Add(10 * time.Second)

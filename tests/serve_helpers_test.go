@@ -49,11 +49,14 @@ func (s *syncBuffer) String() string {
 
 // startServe starts "ferrymail serve --data dir" and waits until its admin
 // socket accepts connections. The process is killed at the end of the test
-// if it still runs.
-func startServe(t *testing.T, dir string) *serveProc {
+// if it still runs. args come after the defaults and override them
+// ("--pop3", "127.0.0.1:1234").
+func startServe(t *testing.T, dir string, args ...string) *serveProc {
 	t.Helper()
 	p := &serveProc{stderr: new(syncBuffer), exited: make(chan struct{})}
-	p.cmd = exec.Command(binary, "serve", "--data", dir)
+	// Every listener on port 0: tests run in parallel, and must not need the
+	// default ports. popAddr finds the bound address in the log.
+	p.cmd = exec.Command(binary, append([]string{"serve", "--data", dir, "--pop3", "127.0.0.1:0", "--imap", "127.0.0.1:0"}, args...)...)
 	p.cmd.Stdout = p.stderr
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {

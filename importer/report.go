@@ -1,0 +1,116 @@
+package importer
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Report is what Run did, mailbox by mailbox.
+type Report struct {
+	DryRun    bool
+	Mailboxes []*MailboxReport
+}
+
+// MailboxReport is what happened to one source mailbox.
+type MailboxReport struct {
+	Source, Target    string
+	SourceUIDValidity uint32 // 0: the source had none
+	UIDValidity       uint32 // the target's
+	Renumbered        bool
+
+	Read         int   // source messages read
+	Imported     int   // messages written (dry run: that would be)
+	Skipped      int   // already imported by an earlier run
+	FlagsUpdated int   // earlier imported messages whose flags were brought across
+	Bytes        int64 // size of the messages written
+	UIDsAssigned int   // messages the source had no UID for
+
+	UIDLsFromSource   int // UIDLs the source had stored (uidlist, Courier, X-UIDL)
+	UIDLsFromScheme   int // rendered with the --uidl-scheme
+	UIDLsFromTemplate int // left to the store's template
+
+	Notes    []string
+	Warnings []string  // each "where: what"
+	Failures []Failure // messages not imported
+	Err      error     // the mailbox was stopped
+}
+
+// Failure is a message that was not imported.
+type Failure struct {
+	Where  string // file or file:line
+	Reason string
+}
+
+func (m *MailboxReport) fail(where, reason string) {
+	m.Failures = append(m.Failures, Failure{Where: where, Reason: reason})
+}
+
+func (m *MailboxReport) warn(where, what string) {
+	m.Warnings = append(m.Warnings, where+": "+what)
+}
+
+// OK reports whether everything the source had was imported (or was there
+// already).
+func (r *Report) OK() bool {
+	for _, m := range r.Mailboxes {
+		if m.Err != nil || len(m.Failures) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Totals sums the mailboxes' counts.
+func (r *Report) Totals() (imported, skipped, failed int, bytes int64) {
+	for _, m := range r.Mailboxes {
+		imported += m.Imported
+		skipped += m.Skipped
+		failed += len(m.Failures)
+		bytes += m.Bytes
+	}
+	return
+}
+
+// Write prints the report for an administrator: a paragraph per mailbox.
+func (r *Report) Write(w io.Writer) {
+	verb := "imported"
+	if r.DryRun {
+		verb = "to import"
+	}
+	for _, m := range r.Mailboxes {
+		fmt.Fprintf(w, "%s -> %s\n", m.Source, m.Target)
+		switch {
+		case m.SourceUIDValidity == 0:
+			fmt.Fprintf(w, "  UIDVALIDITY %d (the source had none)\n", m.UIDValidity)
+		case m.SourceUIDValidity == m.UIDValidity:
+			fmt.Fprintf(w, "  UIDVALIDITY %d kept\n", m.UIDValidity)
+		case m.UIDValidity != 0:
+			fmt.Fprintf(w, "  UIDVALIDITY CHANGED: source %d, target %d\n", m.SourceUIDValidity, m.UIDValidity)
+		}
+		fmt.Fprintf(w, "  messages: %d read, %d %s (%d bytes), %d already there, %d with flags brought across, %d not imported\n",
+			m.Read, m.Imported, verb, m.Bytes, m.Skipped, m.FlagsUpdated, len(m.Failures))
+		if m.Imported > 0 {
+			fmt.Fprintf(w, "  UIDs: %d kept from the source, %d assigned\n", m.Imported-m.UIDsAssigned, m.UIDsAssigned)
+			fmt.Fprintf(w, "  UIDLs: %d kept from the source, %d from the scheme, %d from the template\n",
+				m.UIDLsFromSource, m.UIDLsFromScheme, m.UIDLsFromTemplate)
+		}
+		for _, n := range m.Notes {
+			fmt.Fprintf(w, "  note: %s\n", n)
+		}
+		for _, x := range m.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", oneLine(x))
+		}
+		for _, f := range m.Failures {
+			fmt.Fprintf(w, "  NOT IMPORTED: %s: %s\n", f.Where, oneLine(f.Reason))
+		}
+		if m.Err != nil {
+			fmt.Fprintf(w, "  STOPPED: %s\n", oneLine(m.Err.Error()))
+		}
+	}
+	imported, skipped, failed, bytes := r.Totals()
+	fmt.Fprintf(w, "total: %d mailboxes, %d messages %s (%d bytes), %d already there, %d not imported\n",
+		len(r.Mailboxes), imported, verb, bytes, skipped, failed)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
