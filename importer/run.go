@@ -291,14 +291,20 @@ func (r *mailboxRun) add(ctx context.Context, msg *Message) error {
 		}
 		if have != nil {
 			// Same UIDVALIDITY, same UID, another message: mail reached the
-			// target meanwhile. Renumbering the source's messages would not
-			// help: the old server's clients have this UID cached for the
+			// target meanwhile. Renumbering only the source's messages would
+			// not do: the old server's clients have this UID cached for the
 			// source's message, so the mailbox needs a new UIDVALIDITY.
-			return &errStop{fmt.Errorf("%w: target mailbox %q already holds UID %d under UIDVALIDITY %d with another message than %s "+
-				"(mail delivered to Ferrymail meanwhile?); nothing more was imported into it. Clients of the old server have that UID cached "+
-				"for another message, so this mailbox needs a new UIDVALIDITY, which the importer cannot give an existing mailbox yet: "+
-				"move the target's messages to another mailbox, delete it, and run the import again",
-				store.ErrUIDReuse, r.target.Name, uid, r.target.UIDValidity, msg.Where)}
+			if !r.opts.Renumber {
+				return &errStop{fmt.Errorf("%w: target mailbox %q already holds UID %d under UIDVALIDITY %d with another message than %s "+
+					"(mail delivered to Ferrymail meanwhile?); nothing more was imported into it. Clients of the old server have that UID "+
+					"cached for another message: --renumber gives the mailbox a new UIDVALIDITY (all its clients download it again) "+
+					"and the source's remaining messages new UIDs",
+					store.ErrUIDReuse, r.target.Name, uid, r.target.UIDValidity, msg.Where)}
+			}
+			if err := r.renew(ctx, uid); err != nil {
+				return err
+			}
+			uid = 0
 		}
 	}
 	if uid == 0 {
@@ -327,6 +333,31 @@ func (r *mailboxRun) add(ctx context.Context, msg *Message) error {
 	if s, ok := body.(interface{ Size() int64 }); ok {
 		r.size += s.Size()
 	}
+	return nil
+}
+
+// renew gives the target a new UIDVALIDITY because source UID uid collides
+// with another message (see store.RenewUIDValidity); the source's messages
+// from here on take new UIDs.
+func (r *mailboxRun) renew(ctx context.Context, uid store.UID) error {
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	old := r.target.UIDValidity
+	if !r.opts.DryRun {
+		mb, err := r.st.RenewUIDValidity(ctx, r.acct, r.target.ID)
+		if err != nil {
+			return err
+		}
+		r.target = mb
+	}
+	r.rep.Renumbered = true
+	r.rep.UIDValidity = r.target.UIDValidity
+	r.rep.Notes = append(r.rep.Notes, fmt.Sprintf(
+		"renumbered: UID %d was taken by another message, so the mailbox's UIDVALIDITY went from %d to %d; "+
+			"the source's remaining messages took new UIDs, and all clients of this mailbox download it again (POP3 UIDLs are kept)",
+		uid, old, r.target.UIDValidity))
+	r.next = max(r.next, r.target.UIDNext)
 	return nil
 }
 
@@ -411,7 +442,7 @@ func (r *mailboxRun) flush(ctx context.Context) error {
 	for i := range batch {
 		ims[i] = batch[i].im
 	}
-	res, err := r.st.ImportMessages(ctx, r.acct, r.target.ID, ims, store.ImportOptions{FillGaps: r.opts.FillGaps})
+	res, err := r.st.Import(ctx, r.acct, r.target.ID, ims, store.ImportOptions{FillGaps: r.opts.FillGaps})
 	for _, p := range batch {
 		p.body.Close()
 	}
@@ -452,7 +483,7 @@ func (r *mailboxRun) retryOne(ctx context.Context, p pending) error {
 			return nil
 		}
 		p.im.Body = body
-		res, err := r.st.ImportMessages(ctx, r.acct, r.target.ID, []store.ImportMessage{p.im}, store.ImportOptions{FillGaps: r.opts.FillGaps})
+		res, err := r.st.Import(ctx, r.acct, r.target.ID, []store.ImportMessage{p.im}, store.ImportOptions{FillGaps: r.opts.FillGaps})
 		body.Close()
 		switch {
 		case err == nil:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,8 +223,18 @@ func TestRunUIDCollision(t *testing.T) {
 	Run(ctx, st, acc.ID, src, Options{})
 	src.msgs["INBOX"] = []*Message{fakeMsg(src, 1, "other")}
 	rep, _ := Run(ctx, st, acc.ID, src, Options{})
-	if e := rep.Mailboxes[0].Err; !errors.Is(e, store.ErrUIDReuse) {
-		t.Errorf("got %v, want ErrUIDReuse", e)
+	if e := rep.Mailboxes[0].Err; !errors.Is(e, store.ErrUIDReuse) || !strings.Contains(e.Error(), "--renumber") {
+		t.Errorf("got %v, want ErrUIDReuse naming --renumber", e)
+	}
+	// --renumber: a new UIDVALIDITY, the colliding message a new UID, the
+	// earlier message where it was.
+	rep, err := Run(ctx, st, acc.ID, src, Options{Renumber: true})
+	if err != nil || !rep.OK() {
+		t.Fatalf("%v %+v", err, rep.Mailboxes[0])
+	}
+	mb, msgs := listing(t, st, acc, "INBOX")
+	if mb.UIDValidity <= 5 || len(msgs) != 2 || msgs[0].UID != 1 || msgs[1].UID != 3 || !rep.Mailboxes[0].Renumbered {
+		t.Errorf("after --renumber: %+v %+v", mb, msgs)
 	}
 }
 
@@ -244,5 +255,29 @@ func TestRunUIDLFallback(t *testing.T) {
 	}
 	if w := rep.Mailboxes[1].Warnings; len(w) != 2 {
 		t.Errorf("warnings %q, want 2", w)
+	}
+}
+
+func TestParseSubscriptions(t *testing.T) {
+	tests := []struct {
+		text, seps string
+		want       []string
+	}{
+		{"V\t2\n\nWork\t2024\nINBOX\nEntw&APw-rfe\n", "./", []string{"Entwürfe", "INBOX", "Work/2024"}}, // Dovecot v2
+		{"Work.2024\ninbox\n", "./", []string{"INBOX", "Work/2024"}},                                    // Dovecot v1, Maildir++
+		{"INBOX.Sent\nINBOX.Archive.2023\n", "./", []string{"Archive/2023", "Sent"}},                    // Courier
+		{"lists/golang\n", "/", []string{"lists/golang"}},                                               // UW .mailboxlist
+		{"V\t2\n\na\x01tb\n", "/", []string{"a\tb"}},                                                    // tab-escaped
+	}
+	for _, tt := range tests {
+		got := ParseSubscriptions(tt.text, tt.seps)
+		var names []string
+		for n := range got {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		if !reflect.DeepEqual(names, tt.want) {
+			t.Errorf("%q: got %q, want %q", tt.text, names, tt.want)
+		}
 	}
 }

@@ -19,7 +19,9 @@
 //   - a conflict (the target has UIDs under another UIDVALIDITY, or holds a
 //     source UID with another message) stops that mailbox with an error
 //     naming it, unless Options.Renumber is set, in which case the source's
-//     messages take new UIDs in the target and its clients resynchronise;
+//     messages take new UIDs in the target and its clients resynchronise
+//     (when UIDs collide under one UIDVALIDITY, the target first gets a new
+//     UIDVALIDITY: store.RenewUIDValidity);
 //   - UIDLs come from the source where it has them (dovecot-uidlist P
 //     fields, courierpop3dsizelist, X-UIDL), else from Options.UIDLScheme,
 //     else from the store's template (Dovecot's scheme).

@@ -40,9 +40,9 @@ func TestImportedSourceKeys(t *testing.T) {
 	}
 }
 
-// TestImportMessagesSetsSize: messages stored through ImportMessages carry
+// TestImportSetsSize: messages stored through Import carry
 // the size of their stored (CRLF) bytes, as appended ones do.
-func TestImportMessagesSetsSize(t *testing.T) {
+func TestImportSetsSize(t *testing.T) {
 	ctx := context.Background()
 	s := newTestStore(t)
 	acc := newTestAccount(t, s, "alice")
@@ -55,8 +55,8 @@ func TestImportMessagesSetsSize(t *testing.T) {
 		{UID: 3, SourceKey: "k3", Body: strings.NewReader("Subject: 3\n\nbody\n")},
 		{UID: 4, SourceKey: "k4", Body: strings.NewReader("Subject: 4\r\n\r\n" + big)},
 	}
-	if _, err := s.ImportMessages(ctx, acc.ID, mb.ID, msgs, ImportOptions{}); err != nil {
-		t.Fatalf("ImportMessages: %v", err)
+	if _, err := s.Import(ctx, acc.ID, mb.ID, msgs, ImportOptions{}); err != nil {
+		t.Fatalf("Import: %v", err)
 	}
 	want := map[UID]int64{3: int64(len("Subject: 3\r\n\r\nbody\r\n")), 4: int64(len("Subject: 4\r\n\r\n") + 200000*14)}
 	got, err := s.Messages(ctx, acc.ID, mb.ID)
@@ -92,7 +92,7 @@ func TestRenewUIDValidity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ImportMessages(ctx, acc.ID, mb.ID, []ImportMessage{{UID: 3, UIDL: "keep-me", Body: strings.NewReader("Subject: 3\r\n\r\n")}}, ImportOptions{}); err != nil {
+	if _, err := s.Import(ctx, acc.ID, mb.ID, []ImportMessage{{UID: 3, UIDL: "keep-me", Body: strings.NewReader("Subject: 3\r\n\r\n")}}, ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	other, _ := s.CreateMailbox(ctx, acc.ID, "Other", CreateOptions{})
@@ -107,11 +107,11 @@ func TestRenewUIDValidity(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].UID != 3 || msgs[0].UIDL != "keep-me" {
 		t.Errorf("messages after renewal: %+v", msgs)
 	}
-	_, err = s.ImportMessages(ctx, acc.ID, mb.ID, []ImportMessage{{UID: 5, Body: strings.NewReader("Subject: 5\r\n\r\n")}}, ImportOptions{})
+	_, err = s.Import(ctx, acc.ID, mb.ID, []ImportMessage{{UID: 5, Body: strings.NewReader("Subject: 5\r\n\r\n")}}, ImportOptions{})
 	if !errors.Is(err, ErrUIDReuse) {
 		t.Errorf("import below UIDNEXT after renewal: got %v, want ErrUIDReuse", err)
 	}
-	if _, err := s.ImportMessages(ctx, acc.ID, mb.ID, []ImportMessage{{UID: 10, Body: strings.NewReader("Subject: 10\r\n\r\n")}}, ImportOptions{}); err != nil {
+	if _, err := s.Import(ctx, acc.ID, mb.ID, []ImportMessage{{UID: 10, Body: strings.NewReader("Subject: 10\r\n\r\n")}}, ImportOptions{}); err != nil {
 		t.Errorf("import at UIDNEXT after renewal: %v", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrymail/ferrymail/store"
 )
 
 // writeFiles creates files (path → content) below dir; mtimes are set to
@@ -311,4 +313,54 @@ func TestImportWhileServing(t *testing.T) {
 	mustFail(t, 2, "", "import", "maildir", "--data", data, src)                                         // no --to
 	mustFail(t, 2, "", "import", "maildir", "--data", data, "--to", "alice", "--uidl-scheme", "%x", src) // bad scheme
 	mustFail(t, 1, "", "import", "maildir", "--data", data, "--to", "nobody", src)
+}
+
+// TestImportCollisionRenumber: mail delivered to Ferrymail between two runs
+// takes a UID that the old server also gave out. The second run stops that
+// mailbox (exit 1, naming it); with --renumber the mailbox gets a new
+// UIDVALIDITY and the source's message a new UID.
+func TestImportCollisionRenumber(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join(t.TempDir(), "Maildir")
+	writeFiles(t, src, map[string]string{
+		"dovecot-uidlist": "3 V5000 N3\n1 :1.M1.h\n2 :2.M2.h\n",
+		"cur/1.M1.h:2,S":  "Subject: 1\n\n1\n",
+		"cur/2.M2.h:2,S":  "Subject: 2\n\n2\n",
+	})
+	data := newUser(t)
+	mustSucceed(t, "", "import", "maildir", "--data", data, "--to", "alice", src)
+	// A native delivery takes UID 3 under UIDVALIDITY 5000...
+	st := mustOpenStore(t, data)
+	ctx := context.Background()
+	acc, _ := st.Account(ctx, "alice")
+	inbox, _ := st.Mailbox(ctx, acc.ID, "INBOX")
+	if a, err := st.Append(ctx, acc.ID, inbox.ID, strings.NewReader("Subject: native\r\n\r\n"), store.AppendOptions{}); err != nil || a.Message.UID != 3 {
+		t.Fatalf("Append: %+v %v", a, err)
+	}
+	mustClose(t, st)
+	// ... and the old server gives UID 3 to another message.
+	writeFiles(t, src, map[string]string{
+		"dovecot-uidlist": "3 V5000 N4\n1 :1.M1.h\n2 :2.M2.h\n3 :3.M3.h\n",
+		"cur/3.M3.h:2,":   "Subject: 3\n\n3\n",
+	})
+	r := ferrymail(t, "", "import", "maildir", "--data", data, "--to", "alice", src)
+	if r.code != 1 || !strings.Contains(r.stdout, "STOPPED") || !strings.Contains(r.stdout, "already holds UID 3") {
+		t.Fatalf("collision: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = ferrymail(t, "", "import", "maildir", "--renumber", "--data", data, "--to", "alice", src)
+	if r.code != 0 || !strings.Contains(r.stdout, "renumbered") {
+		t.Fatalf("--renumber: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	boxes := listedMailboxes(t, mustSucceed(t, "", "mailbox", "list", "--data", data, "alice"))
+	if f := boxes["INBOX"]; f[1] == "5000" || f[3] != "4" {
+		t.Errorf("INBOX after --renumber: %q, want a new UIDVALIDITY and 4 messages", f)
+	}
+	got := listedMessages(t, mustSucceed(t, "", "message", "list", "--data", data, "alice", "INBOX"))
+	var uids []string
+	for _, l := range got {
+		uids = append(uids, strings.Fields(l)[0])
+	}
+	if !reflect.DeepEqual(uids, []string{"1", "2", "3", "4"}) {
+		t.Errorf("UIDs %v, want [1 2 3 4]", uids)
+	}
 }
