@@ -1,45 +1,81 @@
 package importer
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 )
 
-// Report is what Run did, mailbox by mailbox.
+// Report is what Run did, mailbox by mailbox. It crosses the admin socket
+// as JSON; MailboxReport.Err does so as its text.
 type Report struct {
-	DryRun    bool
-	Mailboxes []*MailboxReport
+	DryRun    bool             `json:"dry_run,omitempty"`
+	Mailboxes []*MailboxReport `json:"mailboxes"`
 }
 
 // MailboxReport is what happened to one source mailbox.
 type MailboxReport struct {
-	Source, Target    string
-	SourceUIDValidity uint32 // 0: the source had none
-	UIDValidity       uint32 // the target's
-	Renumbered        bool
+	Source            string `json:"source"`
+	Target            string `json:"target"`
+	SourceUIDValidity uint32 `json:"source_uidvalidity,omitempty"` // 0: the source had none
+	UIDValidity       uint32 `json:"uidvalidity,omitempty"`        // the target's
+	Renumbered        bool   `json:"renumbered,omitempty"`
 
-	Read         int   // source messages read
-	Imported     int   // messages written (dry run: that would be)
-	Skipped      int   // already imported by an earlier run
-	FlagsUpdated int   // earlier imported messages whose flags were brought across
-	Bytes        int64 // size of the messages written
-	UIDsAssigned int   // messages the source had no UID for
+	Read         int   `json:"read"`          // source messages read
+	Imported     int   `json:"imported"`      // messages written (dry run: that would be)
+	Skipped      int   `json:"skipped"`       // already imported by an earlier run
+	FlagsUpdated int   `json:"flags_updated"` // earlier imported messages whose flags were brought across
+	Bytes        int64 `json:"bytes"`         // size of the messages written
+	UIDsAssigned int   `json:"uids_assigned"` // messages the source had no UID for
 
-	UIDLsFromSource   int // UIDLs the source had stored (uidlist, Courier, X-UIDL)
-	UIDLsFromScheme   int // rendered with the --uidl-scheme
-	UIDLsFromTemplate int // left to the store's template
+	UIDLsFromSource   int `json:"uidls_from_source"`   // UIDLs the source had stored (uidlist, Courier, X-UIDL)
+	UIDLsFromScheme   int `json:"uidls_from_scheme"`   // rendered with the --uidl-scheme
+	UIDLsFromTemplate int `json:"uidls_from_template"` // left to the store's template
 
-	Notes    []string
-	Warnings []string  // each "where: what"
-	Failures []Failure // messages not imported
-	Err      error     // the mailbox was stopped
+	Notes    []string  `json:"notes,omitempty"`
+	Warnings []string  `json:"warnings,omitempty"` // each "where: what"
+	Failures []Failure `json:"failures,omitempty"` // messages not imported
+	Err      error     `json:"-"`                  // the mailbox was stopped; "err" in JSON
 }
 
 // Failure is a message that was not imported.
 type Failure struct {
-	Where  string // file or file:line
-	Reason string
+	Where  string `json:"where"` // file or file:line
+	Reason string `json:"reason"`
+}
+
+// mailboxReportJSON is MailboxReport with Err as text: an error's type
+// does not cross the socket, and the report needs only its message.
+type mailboxReportJSON struct {
+	*mailboxReportFields
+	Err string `json:"err,omitempty"`
+}
+
+type mailboxReportFields MailboxReport // without the methods
+
+// MarshalJSON encodes m with Err as its text.
+func (m *MailboxReport) MarshalJSON() ([]byte, error) {
+	j := mailboxReportJSON{mailboxReportFields: (*mailboxReportFields)(m)}
+	if m.Err != nil {
+		j.Err = m.Err.Error()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes; Err becomes an error
+// with the same text.
+func (m *MailboxReport) UnmarshalJSON(b []byte) error {
+	j := mailboxReportJSON{mailboxReportFields: (*mailboxReportFields)(m)}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	m.Err = nil
+	if j.Err != "" {
+		m.Err = errors.New(j.Err)
+	}
+	return nil
 }
 
 func (m *MailboxReport) fail(where, reason string) {

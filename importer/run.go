@@ -45,14 +45,15 @@ const (
 	DefaultBatchBytes = 8 << 20
 )
 
-// Progress is reported while a mailbox is imported.
+// Progress is reported while a mailbox is imported. It crosses the admin
+// socket as JSON.
 type Progress struct {
-	Mailbox  string
-	Read     int // source messages looked at
-	Imported int
-	Skipped  int
-	Bytes    int64
-	Done     bool // the mailbox is finished
+	Mailbox  string `json:"mailbox"`
+	Read     int    `json:"read"` // source messages looked at
+	Imported int    `json:"imported"`
+	Skipped  int    `json:"skipped"`
+	Bytes    int64  `json:"bytes"`
+	Done     bool   `json:"done,omitempty"` // the mailbox is finished
 }
 
 // errStop ends a mailbox (its MailboxReport.Err says why).

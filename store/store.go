@@ -101,6 +101,13 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	err = removeEmptyLogFiles(dir, func(name string) {
+		log.Warn("removed an empty badger file left by an interrupted run (badger#2207)", "file", name)
+	})
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
 	bo := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{log.With("component", "badger")}).
 		WithSyncWrites(!opts.NoSync).

@@ -289,30 +289,42 @@ func TestImportKilledResumes(t *testing.T) {
 	}
 }
 
-// TestImportWhileServing: while "ferrymail serve" holds the data directory
-// the import refuses with a message saying what to do, and changes nothing;
-// a dry run writes nothing either.
+// TestImportWhileServing: a dry run writes nothing, locally or through a
+// running server; bad flags are refused before anything is opened; an
+// unknown user is an error through the socket as locally.
 func TestImportWhileServing(t *testing.T) {
 	t.Parallel()
 	src := filepath.Join(t.TempDir(), "Maildir")
 	writeFiles(t, src, map[string]string{"cur/1.M1.h:2,S": "Subject: x\n\nx\n"})
 	data := newUser(t)
-	r := ferrymail(t, "", "import", "maildir", "--dry-run", "--data", data, "--to", "alice", src)
+	dryRun := []string{"import", "maildir", "--dry-run", "--data", data, "--to", "alice", src}
+	r := ferrymail(t, "", dryRun...)
 	if r.code != 0 || !strings.Contains(r.stdout, "1 messages to import") {
 		t.Errorf("dry run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	p := startServe(t, data)
-	msg := mustFail(t, 1, "", "import", "maildir", "--data", data, "--to", "alice", src)
-	if !strings.Contains(msg, "ferrymail serve is running") || !strings.Contains(msg, "stop it") {
-		t.Errorf("got %q", msg)
+	r = ferrymail(t, "", dryRun...)
+	if r.code != 0 || !strings.Contains(r.stdout, "1 messages to import") {
+		t.Errorf("dry run through the server: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	p.sigterm(t)
 	if got := listedMessages(t, mustSucceed(t, "", "message", "list", "--data", data, "alice", "INBOX")); len(got) != 0 {
-		t.Errorf("messages after a dry run and a refused import: %q", got)
+		t.Errorf("messages after dry runs: %q", got)
 	}
 	mustFail(t, 2, "", "import", "maildir", "--data", data, src)                                         // no --to
 	mustFail(t, 2, "", "import", "maildir", "--data", data, "--to", "alice", "--uidl-scheme", "%x", src) // bad scheme
-	mustFail(t, 1, "", "import", "maildir", "--data", data, "--to", "nobody", src)
+	for _, serving := range []bool{true, false} {
+		msg := mustFail(t, 1, "", "import", "maildir", "--data", data, "--to", "nobody", src)
+		if !strings.Contains(msg, `importing into "nobody"`) || !strings.Contains(msg, "ferrymail user add") {
+			t.Errorf("unknown user (serving: %v): %q", serving, msg)
+		}
+		msg = mustFail(t, 1, "", "import", "maildir", "--data", data, "--to", "alice", filepath.Join(src, "nope"))
+		if !strings.Contains(msg, filepath.Join(src, "nope")) {
+			t.Errorf("missing source (serving: %v): %q", serving, msg)
+		}
+		if serving {
+			p.sigterm(t)
+		}
+	}
 }
 
 // TestImportCollisionRenumber: mail delivered to Ferrymail between two runs

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/ferrymail/ferrymail/importer/maildir"
+	"github.com/ferrymail/ferrymail/server/admin"
 )
 
 // runImportMaildir: ferrymail import maildir [--data DIR] --to USER [--uidl-scheme S] [--renumber] [--dry-run] PATH
@@ -13,13 +13,9 @@ func runImportMaildir(ctx context.Context, e *env, cmd *command, args []string) 
 	if err != nil {
 		return err
 	}
-	opts, err := f.options(cmd)
+	req, err := f.request(cmd, admin.FormatMaildir, pos[0])
 	if err != nil {
 		return err
 	}
-	src, err := maildir.Open(pos[0])
-	if err != nil {
-		return err
-	}
-	return runImport(ctx, e, &f, opts, src)
+	return runImport(ctx, e, &f, req)
 }

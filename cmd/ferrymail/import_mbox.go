@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/ferrymail/ferrymail/importer/mbox"
-	"github.com/ferrymail/ferrymail/importer/uidl"
+	"github.com/ferrymail/ferrymail/server/admin"
 )
 
 // runImportMbox: ferrymail import mbox [--data DIR] --to USER [--uidl-scheme S] [--from-quoting Q] [--mailbox NAME] [--renumber] [--dry-run] PATH
@@ -17,17 +17,13 @@ func runImportMbox(ctx context.Context, e *env, cmd *command, args []string) err
 	if err != nil {
 		return err
 	}
-	opts, err := f.options(cmd)
+	req, err := f.request(cmd, admin.FormatMbox, pos[0])
 	if err != nil {
 		return err
 	}
-	q, err := mbox.ParseQuoting(*quoting)
-	if err != nil {
+	if _, err := mbox.ParseQuoting(*quoting); err != nil {
 		return usageErrorf("%s: --from-quoting: %v", cmd.name, err)
 	}
-	src, err := mbox.Open(pos[0], mbox.Options{Quoting: q, UseXUIDL: opts.UIDLScheme.String() == uidl.XUIDL, Mailbox: *mailbox})
-	if err != nil {
-		return err
-	}
-	return runImport(ctx, e, &f, opts, src)
+	req.FromQuoting, req.Mailbox = *quoting, *mailbox
+	return runImport(ctx, e, &f, req)
 }

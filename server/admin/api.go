@@ -1,6 +1,6 @@
 // Package admin is the administration API of a Ferrymail data directory:
-// the operations behind "ferrymail user …", "ferrymail mailbox list" and
-// "ferrymail message list".
+// the operations behind "ferrymail user …", "ferrymail mailbox list",
+// "ferrymail message list" and "ferrymail import".
 //
 // One interface, API, has two implementations. Local calls the store
 // directly; it is used when no server runs, and by Server, which answers the
@@ -17,6 +17,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ferrymail/ferrymail/importer"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -34,6 +35,37 @@ type API interface {
 	Mailboxes(ctx context.Context, user string) ([]Mailbox, error)
 	// Messages lists a mailbox's messages in UID order.
 	Messages(ctx context.Context, user, mailbox string) ([]Message, error)
+	// Import imports a Maildir or mbox source into an account (see package
+	// importer), calling progress, when not nil, as the importer reports.
+	// The report says what happened mailbox by mailbox; the error is for
+	// an import that could not start or was cancelled. Cancelling ctx
+	// stops the import, which a later run resumes.
+	Import(ctx context.Context, req ImportRequest, progress func(importer.Progress)) (*importer.Report, error)
+}
+
+// Import source formats (ImportRequest.Format).
+const (
+	FormatMaildir = "maildir"
+	FormatMbox    = "mbox"
+)
+
+// ImportRequest is what "ferrymail import" asks for: its arguments and
+// flags, as plain values that cross the admin socket.
+type ImportRequest struct {
+	Format string `json:"format"` // FormatMaildir or FormatMbox
+	// Path is the source, a Maildir, an mbox file or a tree of mbox files.
+	// It must be absolute: the server runs as the same user on the same
+	// machine as the command, but not in the same working directory.
+	Path       string `json:"path"`
+	User       string `json:"user"`                  // the account to import into
+	UIDLScheme string `json:"uidl_scheme,omitempty"` // uidl.Parse syntax; "" for none
+	Renumber   bool   `json:"renumber,omitempty"`
+	FillGaps   bool   `json:"fill_gaps,omitempty"`
+	DryRun     bool   `json:"dry_run,omitempty"`
+	// FromQuoting and Mailbox are mbox.Options: mbox.ParseQuoting syntax
+	// ("" for none) and the target of a single mbox file ("" for INBOX).
+	FromQuoting string `json:"from_quoting,omitempty"`
+	Mailbox     string `json:"mailbox,omitempty"`
 }
 
 // ErrEmptyPassword is returned for an empty password: an account that

@@ -41,11 +41,17 @@ func openStore(t *testing.T, dir string) *store.Store {
 // test, and checks that Serve then returns ErrServerClosed.
 func startServer(t *testing.T, dir string, st *store.Store) *Server {
 	t.Helper()
+	return startServerLogging(t, dir, st, quietLogger())
+}
+
+// startServerLogging is startServer with the server's log going to logger.
+func startServerLogging(t *testing.T, dir string, st *store.Store, logger *slog.Logger) *Server {
+	t.Helper()
 	ln, err := Listen(SocketPath(dir))
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
-	srv := New(st, quietLogger())
+	srv := New(st, logger)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	t.Cleanup(func() {

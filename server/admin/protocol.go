@@ -23,6 +23,21 @@ package admin
 //	user.delete   user             → (none: {})
 //	mailbox.list  user             → [Mailbox]
 //	message.list  user, mailbox    → [Message]
+//	import        import           → importer.Report, after progress lines
+//
+// "import" is the one operation answered with more than one line: zero or
+// more progress lines, each {"progress":importer.Progress}, then the usual
+// final line with the report or the error. Its request carries an
+// ImportRequest:
+//
+//	request:  {"op":"import","import":{"format":"maildir","path":"/home/alice/Maildir","user":"alice"}}
+//	response: {"progress":{"mailbox":"INBOX","read":200,"imported":200,"skipped":0,"bytes":412345}}
+//	response: {"progress":{"mailbox":"INBOX","read":312,"imported":312,"skipped":0,"bytes":650112,"done":true}}
+//	response: {"result":{"mailboxes":[{"source":"/home/alice/Maildir","target":"INBOX",…}]}}
+//
+// While an import runs the client sends nothing. Closing the connection
+// cancels the import in the server; like an import killed any other way, a
+// later run resumes it.
 //
 // An error response carries the full error text and a kind from errorKinds,
 // from which the Client re-creates an error that wraps the same sentinel as
@@ -42,6 +57,7 @@ const (
 	opUserDelete  = "user.delete"
 	opMailboxList = "mailbox.list"
 	opMessageList = "message.list"
+	opImport      = "import"
 )
 
 // maxRequestLine bounds one request line. Account names are at most 255
@@ -55,11 +71,14 @@ type request struct {
 	User     string `json:"user,omitempty"`
 	Password string `json:"password,omitempty"`
 	Mailbox  string `json:"mailbox,omitempty"`
+
+	Import *ImportRequest `json:"import,omitempty"`
 }
 
 type response struct {
-	Result any        `json:"result,omitempty"`
-	Error  *wireError `json:"error,omitempty"`
+	Result   any        `json:"result,omitempty"`
+	Error    *wireError `json:"error,omitempty"`
+	Progress any        `json:"progress,omitempty"` // import only, not final
 }
 
 // wireError is an error as it crosses the socket.

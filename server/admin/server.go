@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/ferrymail/ferrymail/importer"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -130,8 +133,9 @@ func (s *Server) handle(c net.Conn) {
 		if !s.setBusy(c, true) {
 			return
 		}
-		err := enc.Encode(s.answer(sc.Bytes()))
-		if !s.setBusy(c, false) || err != nil {
+		resp, goOn := s.answer(c, enc, sc.Bytes())
+		err := enc.Encode(resp)
+		if !s.setBusy(c, false) || err != nil || !goOn {
 			return
 		}
 	}
@@ -142,26 +146,37 @@ func (s *Server) handle(c net.Conn) {
 }
 
 // answer decodes and runs one request, logging one line for it. The
-// password is never logged.
-func (s *Server) answer(line []byte) response {
+// password is never logged. It reports false when the connection cannot
+// go on after the response (an import whose client went away).
+func (s *Server) answer(c net.Conn, enc *json.Encoder, line []byte) (response, bool) {
 	start := time.Now()
 	var req request
 	if err := json.Unmarshal(line, &req); err != nil {
 		err = fmt.Errorf("%w: %v", ErrBadRequest, err)
 		s.log.Warn("admin request", "err", err)
-		return response{Error: toWire(err)}
+		return response{Error: toWire(err)}, true
 	}
-	result, err := s.dispatch(req)
+	var result any
+	var err error
+	goOn := true
+	if req.Op == opImport {
+		result, goOn, err = s.importStreaming(c, enc, req)
+	} else {
+		result, err = s.dispatch(req)
+	}
 	attrs := []any{"op", req.Op, "duration", time.Since(start).Round(time.Microsecond)}
 	if req.User != "" {
 		attrs = append(attrs, "user", req.User)
 	}
+	if req.Import != nil {
+		attrs = append(attrs, "format", req.Import.Format, "source", req.Import.Path)
+	}
 	if err != nil {
 		s.log.Info("admin request", append(attrs, "outcome", "error", "err", err)...)
-		return response{Error: toWire(err)}
+		return response{Error: toWire(err)}, goOn
 	}
 	s.log.Info("admin request", append(attrs, "outcome", "ok")...)
-	return response{Result: result}
+	return response{Result: result}, goOn
 }
 
 // dispatch runs one request on the Local.
@@ -182,6 +197,72 @@ func (s *Server) dispatch(req request) (any, error) {
 		return s.api.Messages(ctx, req.User, req.Mailbox)
 	}
 	return nil, fmt.Errorf("%w: unknown operation %q", ErrBadRequest, req.Op)
+}
+
+// progressWriteTimeout bounds writing one progress line. A client that
+// stays connected but stops reading would otherwise hold the import (and
+// Shutdown) for ever; one that cannot take a line in this long is treated
+// as gone.
+const progressWriteTimeout = 30 * time.Second
+
+// importStreaming runs an import request, writing a progress line for each
+// report of the importer. The import is cancelled when the client closes
+// the connection, a progress line cannot be written, or the server is
+// closed. It reports false when the connection cannot go on.
+func (s *Server) importStreaming(c net.Conn, enc *json.Encoder, req request) (any, bool, error) {
+	if req.Import == nil {
+		return nil, true, fmt.Errorf("%w: import without its parameters", ErrBadRequest)
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	stopWatch := watchClose(c, cancel)
+	goOn := true
+	progress := func(p importer.Progress) {
+		if !goOn {
+			return
+		}
+		c.SetWriteDeadline(time.Now().Add(progressWriteTimeout))
+		err := enc.Encode(response{Progress: p})
+		c.SetWriteDeadline(time.Time{})
+		if err != nil {
+			goOn = false
+			cancel()
+		}
+	}
+	rep, err := s.api.Import(ctx, *req.Import, progress)
+	if !stopWatch() {
+		goOn = false
+	}
+	if err != nil {
+		return nil, goOn, err
+	}
+	return rep, goOn, nil
+}
+
+// watchClose cancels an import when its client closes the connection (or,
+// against the protocol, sends anything) while the import runs: the
+// connection is read only between requests otherwise. The returned stop
+// ends the watch and reports whether the connection may go on.
+func watchClose(c net.Conn, cancel context.CancelFunc) (stop func() bool) {
+	var stopping atomic.Bool
+	done := make(chan bool, 1)
+	go func() {
+		var b [1]byte
+		_, err := c.Read(b[:])
+		if stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+			done <- true
+			return
+		}
+		cancel()
+		done <- false
+	}()
+	return func() bool {
+		stopping.Store(true)
+		c.SetReadDeadline(time.Unix(1, 0))
+		ok := <-done
+		c.SetReadDeadline(time.Time{})
+		return ok
+	}
 }
 
 // Shutdown stops accepting connections, closes idle ones, and waits for the
