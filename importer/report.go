@@ -23,12 +23,13 @@ type MailboxReport struct {
 	UIDValidity       uint32 `json:"uidvalidity,omitempty"`        // the target's
 	Renumbered        bool   `json:"renumbered,omitempty"`
 
-	Read         int   `json:"read"`          // source messages read
-	Imported     int   `json:"imported"`      // messages written (dry run: that would be)
-	Skipped      int   `json:"skipped"`       // already imported by an earlier run
-	FlagsUpdated int   `json:"flags_updated"` // earlier imported messages whose flags were brought across
-	Bytes        int64 `json:"bytes"`         // size of the messages written
-	UIDsAssigned int   `json:"uids_assigned"` // messages the source had no UID for
+	Read         int   `json:"read"`               // source messages read
+	Imported     int   `json:"imported"`           // messages written (dry run: that would be)
+	Skipped      int   `json:"skipped"`            // already imported by an earlier run
+	FlagsUpdated int   `json:"flags_updated"`      // earlier imported messages whose flags were brought across
+	Bytes        int64 `json:"bytes"`              // size of the messages written
+	UIDsAssigned int   `json:"uids_assigned"`      // messages the source had no UID for
+	Expunged     int   `json:"expunged,omitempty"` // imported before, gone at the source (Options.ExpungeMissing)
 
 	UIDLsFromSource   int `json:"uidls_from_source"`   // UIDLs the source had stored (uidlist, Courier, X-UIDL)
 	UIDLsFromScheme   int `json:"uidls_from_scheme"`   // rendered with the --uidl-scheme
@@ -126,6 +127,13 @@ func (r *Report) Write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  messages: %d read, %d %s (%d bytes), %d already there, %d with flags brought across, %d not imported\n",
 			m.Read, m.Imported, verb, m.Bytes, m.Skipped, m.FlagsUpdated, len(m.Failures))
+		if m.Expunged > 0 {
+			what := "expunged"
+			if r.DryRun {
+				what = "to expunge"
+			}
+			fmt.Fprintf(w, "  %s: %d messages imported before that the source no longer has\n", what, m.Expunged)
+		}
 		if m.Imported > 0 {
 			fmt.Fprintf(w, "  UIDs: %d kept from the source, %d assigned\n", m.Imported-m.UIDsAssigned, m.UIDsAssigned)
 			fmt.Fprintf(w, "  UIDLs: %d kept from the source, %d from the scheme, %d from the template\n",

@@ -24,6 +24,11 @@ type Options struct {
 	Renumber bool
 	// FillGaps is store.ImportOptions.FillGaps.
 	FillGaps bool
+	// ExpungeMissing expunges, after a mailbox was read to its end, the
+	// messages an earlier run imported from the source that the source no
+	// longer has (a POP3 cut-over: mail deleted at the old server since
+	// the bulk copy). The source must be a StoredKeyer.
+	ExpungeMissing bool
 	// DryRun reads the source and compares it with the store, writing
 	// nothing.
 	DryRun bool
@@ -76,6 +81,9 @@ func Run(ctx context.Context, st *store.Store, acct store.AccountID, src Source,
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if _, ok := src.(StoredKeyer); opts.ExpungeMissing && !ok {
+		return nil, fmt.Errorf("expunging missing messages: this source cannot name the messages it gave before")
+	}
 	boxes, err := src.Mailboxes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing the source's mailboxes: %w", err)
@@ -120,6 +128,8 @@ type mailboxRun struct {
 	uidls    map[string]bool        // UIDLs given in this batch
 	flagsFix map[string][]store.UID // flags to set (joined) → UIDs
 	flagsSet map[string][]string    // joined → the flags
+	seenKeys map[string]bool        // ExpungeMissing: every SourceKey the source gave
+	unnamed  bool                   // ExpungeMissing: a message came without a SourceKey
 }
 
 type pending struct {
@@ -151,6 +161,7 @@ func (r *mailboxRun) run(ctx context.Context) error {
 	r.uidls = map[string]bool{}
 	r.flagsFix = map[string][]store.UID{}
 	r.flagsSet = map[string][]string{}
+	r.seenKeys = map[string]bool{}
 	for {
 		if err := ctx.Err(); err != nil {
 			r.closeBatch()
@@ -163,6 +174,7 @@ func (r *mailboxRun) run(ctx context.Context) error {
 		var merr *MessageError
 		if errors.As(err, &merr) {
 			r.rep.fail(merr.Where, merr.Err.Error())
+			r.unnamed = true
 			continue
 		}
 		if err != nil {
@@ -171,6 +183,10 @@ func (r *mailboxRun) run(ctx context.Context) error {
 		}
 		r.rep.Read++
 		r.rep.Warnings = append(r.rep.Warnings, msg.Warnings...)
+		if r.opts.ExpungeMissing {
+			r.seenKeys[msg.SourceKey] = true
+			r.unnamed = r.unnamed || msg.SourceKey == ""
+		}
 		if err := r.add(ctx, msg); err != nil {
 			var stop *errStop
 			if errors.As(err, &stop) {
@@ -191,7 +207,13 @@ func (r *mailboxRun) run(ctx context.Context) error {
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	return r.fixFlags(ctx)
+	if err := r.fixFlags(ctx); err != nil {
+		return err
+	}
+	if r.opts.ExpungeMissing {
+		return r.expungeMissing(ctx)
+	}
+	return nil
 }
 
 // prepareTarget applies the UIDVALIDITY rule to the target mailbox.
@@ -270,7 +292,7 @@ func (r *mailboxRun) add(ctx context.Context, msg *Message) error {
 			if err != nil {
 				return err
 			}
-			if have != nil && !sameFlags(have, flags) {
+			if have != nil && !msg.FlagsUnknown && !sameFlags(have, flags) {
 				k := strings.Join(flags, " ")
 				r.flagsFix[k] = append(r.flagsFix[k], uid)
 				r.flagsSet[k] = flags
@@ -323,7 +345,9 @@ func (r *mailboxRun) add(ctx context.Context, msg *Message) error {
 		r.rep.Imported++
 		return nil
 	}
+	nw := len(msg.Warnings)
 	body, err := msg.Open()
+	r.rep.Warnings = append(r.rep.Warnings, msg.Warnings[nw:]...)
 	if err != nil {
 		r.rep.fail(msg.Where, fmt.Sprintf("reading the message: %v", err))
 		return nil

@@ -281,3 +281,14 @@ func TestParseSubscriptions(t *testing.T) {
 		}
 	}
 }
+
+// TestRunExpungeMissingNeedsKeys: --expunge-missing with a source that
+// cannot name the messages it gave before is refused before anything is
+// read.
+func TestRunExpungeMissingNeedsKeys(t *testing.T) {
+	st, acc := newStore(t)
+	f := &fakeSource{boxes: []Mailbox{{Name: "INBOX", SourceName: "src"}}}
+	if _, err := Run(context.Background(), st, acc.ID, f, Options{ExpungeMissing: true}); err == nil {
+		t.Error("Run accepted ExpungeMissing for a source that is no StoredKeyer")
+	}
+}

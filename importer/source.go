@@ -1,7 +1,7 @@
 // Package importer brings mailboxes across from legacy sources (Maildir,
-// mbox; IMAP and POP3 servers later) into the store with the identifiers
-// their clients cached: UIDVALIDITY, UIDs, UIDNEXT, flags, INTERNALDATE and
-// POP3 UIDLs (DESIGN.md, "Identifiers on import").
+// mbox, a live POP3 server; IMAP servers later) into the store with the
+// identifiers their clients cached: UIDVALIDITY, UIDs, UIDNEXT, flags,
+// INTERNALDATE and POP3 UIDLs (DESIGN.md, "Identifiers on import").
 //
 // A Source yields mailboxes, and for each an iterator of messages carrying
 // whatever identifiers the source knows. Run is the one place that applies
@@ -22,6 +22,12 @@
 //     messages take new UIDs in the target and its clients resynchronise
 //     (when UIDs collide under one UIDVALIDITY, the target first gets a new
 //     UIDVALIDITY: store.RenewUIDValidity);
+//   - a source without flags (POP3) sets Message.FlagsUnknown: its
+//     messages are imported without flags, and a re-run leaves the flags
+//     of those imported before alone;
+//   - with Options.ExpungeMissing, messages an earlier run imported that
+//     the source no longer lists are expunged (the source must be a
+//     StoredKeyer);
 //   - UIDLs come from the source where it has them (dovecot-uidlist P
 //     fields, courierpop3dsizelist, X-UIDL), else from Options.UIDLScheme,
 //     else from the store's template (Dovecot's scheme).
@@ -73,11 +79,15 @@ type MessageIter interface {
 
 // Message is one source message with what the source knows of it.
 type Message struct {
-	UID          store.UID // 0: unknown
-	UIDL         string    // the source's POP3 UIDL, "" if it has none
-	UIDLFrom     string    // where UIDL came from, for the report ("dovecot-uidlist P", "X-UIDL" …)
-	POP3Order    uint32    // position in the legacy POP3 listing, 0 if unknown
-	Flags        []string  // system flags (`\Seen` …) and keywords
+	UID       store.UID // 0: unknown
+	UIDL      string    // the source's POP3 UIDL, "" if it has none
+	UIDLFrom  string    // where UIDL came from, for the report ("dovecot-uidlist P", "X-UIDL" …)
+	POP3Order uint32    // position in the legacy POP3 listing, 0 if unknown
+	Flags     []string  // system flags (`\Seen` …) and keywords
+	// FlagsUnknown says that the source has no flags (POP3): the message
+	// is imported without any, and a re-run leaves the flags of a message
+	// imported before as they are in the store.
+	FlagsUnknown bool
 	InternalDate time.Time
 	// SourceKey identifies the message at its source; it must be unique
 	// within the mailbox and stable across runs (a Maildir base filename,
@@ -94,7 +104,8 @@ type Message struct {
 	// to Next (an mbox message too large to buffer): Run then writes it
 	// before asking for the next message.
 	Streaming bool
-	// Warnings about this message, each "where: what".
+	// Warnings about this message, each "where: what". Those that Open
+	// adds are reported too.
 	Warnings []string
 }
 

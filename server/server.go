@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ferrymail/ferrymail/imap"
+	"github.com/ferrymail/ferrymail/lmtp"
 	"github.com/ferrymail/ferrymail/pop3"
 	"github.com/ferrymail/ferrymail/server/admin"
 	"github.com/ferrymail/ferrymail/store"
@@ -40,6 +41,14 @@ type Options struct {
 	POP3Addr string
 	// IMAPAddr is the IMAP listener's address; "" means DefaultIMAPAddr.
 	IMAPAddr string
+	// LMTPAddr is the LMTP listener's address (RFC 2033): "" means no
+	// LMTP, "unix:/path" a Unix socket (mode 0660, see lmtpSocketMode)
+	// at a path the administrator gives, anything else a TCP address.
+	LMTPAddr string
+	// RehashPasswords replaces an imported password hash ({SHA512-CRYPT}
+	// …) with a native argon2id one at the user's next successful login
+	// (store.Options.RehashOnLogin).
+	RehashPasswords bool
 }
 
 // DefaultIMAPAddr: IMAP on loopback, on an unprivileged port (143 + 1000).
@@ -85,6 +94,7 @@ var (
 	_ service = (*admin.Server)(nil)
 	_ service = (*pop3.Server)(nil)
 	_ service = (*imap.Server)(nil)
+	_ service = (*lmtp.Server)(nil)
 )
 
 // listener pairs a service with the socket it serves.
@@ -98,7 +108,7 @@ type listener struct {
 // services and closes the store. It returns nil after a clean stop.
 func (s *Server) Run(ctx context.Context) (err error) {
 	dir := s.opts.DataDir
-	st, err := store.Open(ctx, dir, store.Options{Logger: s.log})
+	st, err := store.Open(ctx, dir, store.Options{Logger: s.log, RehashOnLogin: s.opts.RehashPasswords})
 	if errors.Is(err, store.ErrLocked) {
 		return fmt.Errorf("data directory %s is in use by another process (is ferrymail serve already running?)", dir)
 	}
@@ -169,6 +179,17 @@ func (s *Server) listen(st *store.Store) ([]listener, error) {
 	s.log.Info("listening", "service", "imap", "addr", imapln.Addr().String())
 	imapsrv := imap.New(imap.Options{}, st, s.log.With("listener", "imap"))
 	listeners = append(listeners, listener{name: "imap", srv: imapsrv, ln: imapln})
+
+	if s.opts.LMTPAddr != "" {
+		lmtpln, err := listenLMTP(s.opts.LMTPAddr)
+		if err != nil {
+			closeListeners(listeners)
+			return nil, err
+		}
+		s.log.Info("listening", "service", "lmtp", "addr", lmtpln.Addr().String())
+		lmtpsrv := lmtp.New(lmtp.Options{}, st, s.log.With("listener", "lmtp"))
+		listeners = append(listeners, listener{name: "lmtp", srv: lmtpsrv, ln: lmtpln})
+	}
 	return listeners, nil
 }
 

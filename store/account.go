@@ -30,6 +30,12 @@ func (s *Store) CreateAccount(ctx context.Context, name, pw string) (Account, er
 	if err != nil {
 		return Account{}, err
 	}
+	return s.createAccount(ctx, name, hash)
+}
+
+// createAccount is CreateAccount with the password hash given (see
+// CreateAccountWithHash).
+func (s *Store) createAccount(ctx context.Context, name, hash string) (Account, error) {
 	id, err := s.nextID()
 	if err != nil {
 		return Account{}, err
@@ -127,8 +133,12 @@ var dummyHash = sync.OnceValue(func() string {
 })
 
 // Authenticate checks a login. Unknown user and wrong password both give
-// ErrAuthFailed, after the same work.
+// ErrAuthFailed, after the same work. With Options.RehashOnLogin it is
+// AuthenticateAndUpgrade.
 func (s *Store) Authenticate(ctx context.Context, name, pw string) (Account, error) {
+	if s.rehash {
+		return s.AuthenticateAndUpgrade(ctx, name, pw)
+	}
 	acc, hash, err := s.lookupAccount(ctx, name)
 	if errors.Is(err, ErrAccountNotFound) {
 		password.Verify(dummyHash(), pw)

@@ -15,7 +15,7 @@ const (
 
 type accountRecord struct {
 	Name         string
-	PasswordHash string // PHC string, see store/password
+	PasswordHash string // scheme-tagged or PHC hash, see store/password
 	Created      time.Time
 	// LastUIDValidity is the largest UIDVALIDITY ever given to a mailbox of
 	// this account; new mailboxes get a larger one (RFC 9051 §2.3.1.1).

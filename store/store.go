@@ -38,6 +38,11 @@ type Options struct {
 	// GCInterval is how often the value log is garbage-collected; 0 means
 	// 10 minutes, a negative value turns the background collector off.
 	GCInterval time.Duration
+
+	// RehashOnLogin makes Authenticate replace a password hash in another
+	// scheme than argon2id (an imported one) after a successful login
+	// (AuthenticateAndUpgrade, store/account_hash.go).
+	RehashOnLogin bool
 }
 
 // DefaultMaxMessageSize is larger than any mail system's limit we know of
@@ -65,6 +70,7 @@ type Store struct {
 	template UIDLTemplate
 	maxSize  int64
 	ids      *badger.Sequence // mailbox, account and blob IDs (not UIDs)
+	rehash   bool             // Options.RehashOnLogin
 
 	accountLocks sync.Map   // AccountID -> *sync.Mutex
 	purgeMu      sync.Mutex // one purge of deleted mailboxes at a time
@@ -135,7 +141,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxMessageSize
 	}
-	s := &Store{db: db, lock: lock, log: log, template: tmpl, maxSize: maxSize, ids: seq, stop: make(chan struct{})}
+	s := &Store{db: db, lock: lock, log: log, template: tmpl, maxSize: maxSize, ids: seq, rehash: opts.RehashOnLogin, stop: make(chan struct{})}
 	// Nothing writes yet, so every orphan mark left now is from a crash.
 	if err := s.sweepOrphans(ctx); err != nil {
 		s.Close()

@@ -27,7 +27,7 @@ type dovecotProc struct {
 
 // needDovecot skips the test unless Debian's dovecot-imapd and
 // dovecot-pop3d and python3 are installed (.ci/run installs them).
-func needDovecot(t *testing.T) {
+func needDovecot(t testing.TB) {
 	t.Helper()
 	for _, p := range []string{"/usr/sbin/dovecot", "/usr/lib/dovecot/imap", "/usr/lib/dovecot/pop3"} {
 		if _, err := os.Stat(p); err != nil {
@@ -39,7 +39,7 @@ func needDovecot(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -51,7 +51,7 @@ func freePort(t *testing.T) int {
 
 // startDovecot starts Dovecot with mailLocation (e.g. "maildir:~/Maildir")
 // and extra configuration lines; user alice, password pw.
-func startDovecot(t *testing.T, mailLocation, extra string) *dovecotProc {
+func startDovecot(t testing.TB, mailLocation, extra string) *dovecotProc {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "ferrymail-dovecot-")
 	if err != nil {
@@ -132,7 +132,7 @@ service anvil {
 	return d
 }
 
-func (d *dovecotProc) start(t *testing.T) {
+func (d *dovecotProc) start(t testing.TB) {
 	t.Helper()
 	// The master daemonizes; its children would keep a pipe for output
 	// open, so the output goes to a file (exec waits for pipes to close).
@@ -166,7 +166,7 @@ func (d *dovecotProc) start(t *testing.T) {
 
 // stop ends this Dovecot (its master process, by the PID it wrote) and
 // waits until it is gone, so that its files are final.
-func (d *dovecotProc) stop(t *testing.T) {
+func (d *dovecotProc) stop(t testing.TB) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(d.dir, "run", "master.pid"))
 	if err != nil {

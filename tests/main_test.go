@@ -76,7 +76,7 @@ const commandTimeout = 20 * time.Second
 
 // ferrymail runs the binary with args, stdin as standard input (nothing
 // when ""), and returns what it did.
-func ferrymail(t *testing.T, stdin string, args ...string) result {
+func ferrymail(t testing.TB, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
@@ -99,7 +99,7 @@ func ferrymail(t *testing.T, stdin string, args ...string) result {
 
 // mustSucceed runs the binary and fails the test unless it exits 0 with
 // nothing on stderr.
-func mustSucceed(t *testing.T, stdin string, args ...string) string {
+func mustSucceed(t testing.TB, stdin string, args ...string) string {
 	t.Helper()
 	r := ferrymail(t, stdin, args...)
 	if r.code != 0 || r.stderr != "" {

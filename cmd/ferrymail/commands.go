@@ -16,32 +16,45 @@ type command struct {
 
 // commands lists every subcommand; usageText describes the same list.
 var commands = []*command{
-	{name: "serve", args: "[--data DIR] [--pop3 ADDR] [--imap ADDR]", run: runServe},
+	{name: "serve", args: "[--data DIR] [--pop3 ADDR] [--imap ADDR] [--lmtp ADDR] [--rehash-passwords]", run: runServe},
 	{name: "user add", args: "[--data DIR] NAME", run: runUserAdd},
 	{name: "user list", args: "[--data DIR]", run: runUserList},
 	{name: "user passwd", args: "[--data DIR] NAME", run: runUserPasswd},
 	{name: "user delete", args: "[--data DIR] NAME", run: runUserDelete},
+	{name: "user import", args: "[--data DIR] [--update] PASSWD-FILE", run: runUserImport},
 	{name: "mailbox list", args: "[--data DIR] USER", run: runMailboxList},
 	{name: "message list", args: "[--data DIR] USER MAILBOX", run: runMessageList},
 	{name: "import maildir", args: "[--data DIR] --to USER [--uidl-scheme S] [--renumber] [--dry-run] PATH", run: runImportMaildir},
 	{name: "import mbox", args: "[--data DIR] --to USER [--uidl-scheme S] [--from-quoting Q] [--mailbox NAME] [--renumber] [--dry-run] PATH", run: runImportMbox},
+	{name: "import pop3", args: "[--data DIR] --to USER --host HOST:PORT --user U --password-file F [--tls none|starttls|implicit] [--insecure-skip-verify] [--expunge-missing] [--dry-run]", run: runImportPOP3},
 }
 
 const usageText = `usage: ferrymail COMMAND [ARGUMENTS]
 
 Commands:
-  serve [--data DIR] [--pop3 ADDR] [--imap ADDR]
+  serve [--data DIR] [--pop3 ADDR] [--imap ADDR] [--lmtp ADDR] [--rehash-passwords]
                                              run the server until SIGINT or SIGTERM
                                              (POP3 on ADDR, default 127.0.0.1:1110;
-                                             IMAP on ADDR, default 127.0.0.1:1143)
+                                             IMAP on ADDR, default 127.0.0.1:1143;
+                                             LMTP on ADDR, "unix:/path" or host:port,
+                                             off by default; imported password hashes
+                                             become argon2id at the next login if asked)
   user add [--data DIR] NAME                 create an account (password read from stdin)
   user list [--data DIR]                     list accounts
   user passwd [--data DIR] NAME              change a password (read from stdin)
   user delete [--data DIR] NAME              delete an account and all its mail
+  user import [--data DIR] [--update] PASSWD-FILE
+                                             create accounts from a Dovecot passwd-file,
+                                             password hashes kept ({SHA512-CRYPT} …);
+                                             --update replaces existing accounts' hashes
   mailbox list [--data DIR] USER             list a user's mailboxes and their identifiers
   message list [--data DIR] USER MAILBOX     list a mailbox's messages and their identifiers
   import maildir [--data DIR] --to USER PATH import a Maildir++ tree, identifiers kept
   import mbox [--data DIR] --to USER PATH    import an mbox file or a directory of them
+  import pop3 [--data DIR] --to USER --host HOST:PORT --user U --password-file F
+              [--tls none|starttls|implicit]
+                                             import a live POP3 server's INBOX, UIDLs kept
+                                             (never deletes there; a re-run brings new mail)
   help                                       show this text
 
 DIR defaults to ./ferrymail-data. The commands work whether or not the server

@@ -29,13 +29,17 @@ type API interface {
 	Users(ctx context.Context) ([]User, error)
 	// SetPassword replaces an account's password.
 	SetPassword(ctx context.Context, name, password string) error
+	// ImportUser creates an account with a password hash kept as given
+	// (a Dovecot passwd-file's, see store/password), or with Update set
+	// replaces the hash of an existing one.
+	ImportUser(ctx context.Context, u UserHash) (ImportedUser, error)
 	// DeleteUser removes an account with all its mail.
 	DeleteUser(ctx context.Context, name string) error
 	// Mailboxes lists an account's mailboxes, ordered by name.
 	Mailboxes(ctx context.Context, user string) ([]Mailbox, error)
 	// Messages lists a mailbox's messages in UID order.
 	Messages(ctx context.Context, user, mailbox string) ([]Message, error)
-	// Import imports a Maildir or mbox source into an account (see package
+	// Import imports a Maildir, mbox or POP3 source into an account (see package
 	// importer), calling progress, when not nil, as the importer reports.
 	// The report says what happened mailbox by mailbox; the error is for
 	// an import that could not start or was cancelled. Cancelling ctx
@@ -47,12 +51,13 @@ type API interface {
 const (
 	FormatMaildir = "maildir"
 	FormatMbox    = "mbox"
+	FormatPOP3    = "pop3" // a live POP3 server: Host, RemoteUser, PasswordFile, TLS
 )
 
 // ImportRequest is what "ferrymail import" asks for: its arguments and
 // flags, as plain values that cross the admin socket.
 type ImportRequest struct {
-	Format string `json:"format"` // FormatMaildir or FormatMbox
+	Format string `json:"format"` // FormatMaildir, FormatMbox or FormatPOP3
 	// Path is the source, a Maildir, an mbox file or a tree of mbox files.
 	// It must be absolute: the server runs as the same user on the same
 	// machine as the command, but not in the same working directory.
@@ -66,6 +71,18 @@ type ImportRequest struct {
 	// ("" for none) and the target of a single mbox file ("" for INBOX).
 	FromQuoting string `json:"from_quoting,omitempty"`
 	Mailbox     string `json:"mailbox,omitempty"`
+	// Host, RemoteUser, PasswordFile, TLS and InsecureSkipVerify say which
+	// live server to read (FormatPOP3). The password travels as the path
+	// of a file that the server reads (absolute, as Path), never in the
+	// request; its first line is the password. TLS is "none" (or ""),
+	// "starttls" or "implicit".
+	Host               string `json:"host,omitempty"`
+	RemoteUser         string `json:"remote_user,omitempty"`
+	PasswordFile       string `json:"password_file,omitempty"`
+	TLS                string `json:"tls,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+	// ExpungeMissing is importer.Options.ExpungeMissing (FormatPOP3 only).
+	ExpungeMissing bool `json:"expunge_missing,omitempty"`
 }
 
 // ErrEmptyPassword is returned for an empty password: an account that

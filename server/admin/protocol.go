@@ -20,6 +20,7 @@ package admin
 //	user.add      user, password   → User
 //	user.list                      → [User]
 //	user.passwd   user, password   → (none: {})
+//	user.import   user_hash        → ImportedUser
 //	user.delete   user             → (none: {})
 //	mailbox.list  user             → [Mailbox]
 //	message.list  user, mailbox    → [Message]
@@ -47,6 +48,7 @@ import (
 	"errors"
 
 	"github.com/ferrymail/ferrymail/store"
+	"github.com/ferrymail/ferrymail/store/password"
 )
 
 // Operation names on the wire.
@@ -54,6 +56,7 @@ const (
 	opUserAdd     = "user.add"
 	opUserList    = "user.list"
 	opUserPasswd  = "user.passwd"
+	opUserImport  = "user.import"
 	opUserDelete  = "user.delete"
 	opMailboxList = "mailbox.list"
 	opMessageList = "message.list"
@@ -72,7 +75,8 @@ type request struct {
 	Password string `json:"password,omitempty"`
 	Mailbox  string `json:"mailbox,omitempty"`
 
-	Import *ImportRequest `json:"import,omitempty"`
+	Import   *ImportRequest `json:"import,omitempty"`
+	UserHash *UserHash      `json:"user_hash,omitempty"`
 }
 
 type response struct {
@@ -104,6 +108,7 @@ var errorKinds = []struct {
 	{"mailbox-not-found", store.ErrMailboxNotFound},
 	{"invalid-mailbox-name", store.ErrInvalidMailboxName},
 	{"empty-password", ErrEmptyPassword},
+	{"unknown-password-scheme", password.ErrUnknownScheme},
 	{"bad-request", ErrBadRequest},
 }
 

@@ -169,7 +169,11 @@ func (s *Server) answer(c net.Conn, enc *json.Encoder, line []byte) (response, b
 		attrs = append(attrs, "user", req.User)
 	}
 	if req.Import != nil {
-		attrs = append(attrs, "format", req.Import.Format, "source", req.Import.Path)
+		src := req.Import.Path
+		if req.Import.Format == FormatPOP3 {
+			src = "pop3://" + req.Import.RemoteUser + "@" + req.Import.Host
+		}
+		attrs = append(attrs, "format", req.Import.Format, "source", src)
 	}
 	if err != nil {
 		s.log.Info("admin request", append(attrs, "outcome", "error", "err", err)...)
@@ -191,6 +195,11 @@ func (s *Server) dispatch(req request) (any, error) {
 		return nil, s.api.SetPassword(ctx, req.User, req.Password)
 	case opUserDelete:
 		return nil, s.api.DeleteUser(ctx, req.User)
+	case opUserImport:
+		if req.UserHash == nil {
+			return nil, fmt.Errorf("%w: user.import without user_hash", ErrBadRequest)
+		}
+		return s.api.ImportUser(ctx, *req.UserHash)
 	case opMailboxList:
 		return s.api.Mailboxes(ctx, req.User)
 	case opMessageList:

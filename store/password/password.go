@@ -7,7 +7,6 @@ package password
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -44,37 +43,13 @@ func Hash(pw string) (string, error) {
 		argon2.Version, memoryKiB, passes, lanes, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// Verify reports whether pw matches hash. A malformed or unknown hash is an
-// error, not a mismatch, so that the administrator hears of it.
+// Verify reports whether pw matches hash: a native argon2id hash, or one
+// imported from Dovecot in any scheme of schemes.go. A malformed or
+// unknown hash is an error, not a mismatch, so that the administrator
+// hears of it.
 func Verify(hash, pw string) (bool, error) {
-	if !strings.HasPrefix(hash, "$argon2id$") {
-		return false, ErrUnknownScheme
+	if strings.HasPrefix(hash, "$argon2id$") {
+		return verifyArgon2(hash, pw)
 	}
-	var version, m, t int
-	var p uint8
-	fields := strings.Split(hash, "$") // "", "argon2id", "v=19", "m=..,t=..,p=..", salt, key
-	if len(fields) != 6 {
-		return false, fmt.Errorf("argon2id hash: %d fields, want 6", len(fields))
-	}
-	if _, err := fmt.Sscanf(fields[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, fmt.Errorf("argon2id hash: unsupported version %q", fields[2])
-	}
-	if _, err := fmt.Sscanf(fields[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m <= 0 || t <= 0 || p == 0 {
-		return false, fmt.Errorf("argon2id hash: bad parameters %q", fields[3])
-	}
-	// Bound the parameters: a hash from an imported passwd file must not be
-	// able to make one login allocate gigabytes.
-	if m > 256*1024 || t > 16 { // 256 MiB, 16 passes
-		return false, fmt.Errorf("argon2id hash: parameters %q too large", fields[3])
-	}
-	salt, err := b64.DecodeString(fields[4])
-	if err != nil {
-		return false, fmt.Errorf("argon2id hash: salt: %w", err)
-	}
-	key, err := b64.DecodeString(fields[5])
-	if err != nil || len(key) == 0 || len(key) > 1024 {
-		return false, fmt.Errorf("argon2id hash: bad key")
-	}
-	got := argon2.IDKey([]byte(pw), salt, uint32(t), uint32(m), p, uint32(len(key)))
-	return subtle.ConstantTimeCompare(got, key) == 1, nil
+	return verifyImported(hash, pw)
 }

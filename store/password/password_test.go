@@ -34,14 +34,14 @@ func TestHashVerify(t *testing.T) {
 
 func TestVerifyMalformed(t *testing.T) {
 	for _, h := range []string{
-		"", "plain", "{PLAIN}x", "$argon2id$", "$argon2id$v=19$m=1,t=1,p=1$!!$AAAA",
+		"", "plain", "$argon2id$", "$argon2id$v=19$m=1,t=1,p=1$!!$AAAA",
 		"$argon2id$v=18$m=1,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=99999999,t=1,p=1$AAAA$AAAA",
 	} {
 		if ok, err := Verify(h, "x"); ok || err == nil {
 			t.Errorf("Verify(%q) = %v, %v; want an error", h, ok, err)
 		}
 	}
-	if _, err := Verify("{SHA512-CRYPT}$6$x", "x"); !errors.Is(err, ErrUnknownScheme) {
+	if _, err := Verify("{MD4}x", "x"); !errors.Is(err, ErrUnknownScheme) {
 		t.Errorf("got %v, want ErrUnknownScheme", err)
 	}
 }
