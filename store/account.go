@@ -139,22 +139,29 @@ func (s *Store) Authenticate(ctx context.Context, name, pw string) (Account, err
 	if s.rehash {
 		return s.AuthenticateAndUpgrade(ctx, name, pw)
 	}
+	acc, _, err := s.checkLogin(ctx, name, pw)
+	return acc, err
+}
+
+// checkLogin verifies a login and returns the account with the stored hash
+// that matched.
+func (s *Store) checkLogin(ctx context.Context, name, pw string) (Account, string, error) {
 	acc, hash, err := s.lookupAccount(ctx, name)
 	if errors.Is(err, ErrAccountNotFound) {
 		password.Verify(dummyHash(), pw)
-		return Account{}, ErrAuthFailed
+		return Account{}, "", ErrAuthFailed
 	}
 	if err != nil {
-		return Account{}, err
+		return Account{}, "", err
 	}
 	ok, err := password.Verify(hash, pw)
 	if err != nil {
-		return Account{}, fmt.Errorf("verifying password of %q: %w", name, err)
+		return Account{}, "", fmt.Errorf("verifying password of %q: %w", name, err)
 	}
 	if !ok {
-		return Account{}, ErrAuthFailed
+		return Account{}, "", ErrAuthFailed
 	}
-	return acc, nil
+	return acc, hash, nil
 }
 
 // SetPassword replaces an account's password.

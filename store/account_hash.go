@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -73,20 +72,9 @@ func (s *Store) replaceHash(ctx context.Context, a AccountID, old, hash string) 
 // one), replaces the hash with a native one of the same password. A
 // failure to re-hash is logged; the login still succeeds.
 func (s *Store) AuthenticateAndUpgrade(ctx context.Context, name, pw string) (Account, error) {
-	acc, hash, err := s.lookupAccount(ctx, name)
-	if errors.Is(err, ErrAccountNotFound) {
-		password.Verify(dummyHash(), pw)
-		return Account{}, ErrAuthFailed
-	}
+	acc, hash, err := s.checkLogin(ctx, name, pw)
 	if err != nil {
 		return Account{}, err
-	}
-	ok, err := password.Verify(hash, pw)
-	if err != nil {
-		return Account{}, fmt.Errorf("verifying password of %q: %w", name, err)
-	}
-	if !ok {
-		return Account{}, ErrAuthFailed
 	}
 	if password.NeedsRehash(hash) {
 		native, err := password.Hash(pw)
