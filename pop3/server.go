@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ferrymail/ferrymail/internal/netutil"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -123,27 +123,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		ln.Close()
 	}()
 
-	var backoff time.Duration
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if s.isClosing() {
-				return ErrServerClosed
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("accepting pop3 connections: %w", err)
-			}
-			// Out of file descriptors and the like: wait, as net/http does.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Warn("accepting pop3 connection", "err", err, "retry_in", backoff)
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		if !s.ServeConn(nc) {
-			return ErrServerClosed
-		}
-	}
+	return netutil.AcceptLoop(ln, netutil.AcceptOptions{
+		Name: "pop3", Log: s.log, Closing: s.isClosing, Closed: ErrServerClosed,
+	}, s.ServeConn)
 }
 
 // ServeConn runs a session on an accepted connection in a new goroutine.

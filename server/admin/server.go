@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ferrymail/ferrymail/importer"
+	"github.com/ferrymail/ferrymail/internal/netutil"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -68,35 +69,25 @@ func (s *Server) Serve(ln net.Listener) error {
 		ln.Close()
 	}()
 
-	var backoff time.Duration
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if s.isClosing() {
-				return ErrServerClosed
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("accepting admin connections: %w", err)
-			}
-			// Out of file descriptors and the like: wait, as net/http does,
-			// rather than spin or give up on the socket.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Warn("accepting admin connection", "err", err, "retry_in", backoff)
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		s.mu.Lock()
-		if s.closing {
-			s.mu.Unlock()
-			nc.Close()
-			return ErrServerClosed
-		}
-		s.conns[nc] = false
-		s.wg.Add(1)
+	return netutil.AcceptLoop(ln, netutil.AcceptOptions{
+		Name: "admin", Log: s.log, Closing: s.isClosing, Closed: ErrServerClosed,
+	}, s.track)
+}
+
+// track registers an accepted connection and serves it in a new goroutine.
+// It reports false (and closes nc) when the server is shutting down.
+func (s *Server) track(nc net.Conn) bool {
+	s.mu.Lock()
+	if s.closing {
 		s.mu.Unlock()
-		go s.handle(nc)
+		nc.Close()
+		return false
 	}
+	s.conns[nc] = false
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.handle(nc)
+	return true
 }
 
 func (s *Server) isClosing() bool {
