@@ -52,6 +52,7 @@ const (
 	FormatMaildir = "maildir"
 	FormatMbox    = "mbox"
 	FormatPOP3    = "pop3" // a live POP3 server: Host, RemoteUser, PasswordFile, TLS
+	FormatIMAP    = "imap" // a live IMAP server: Host, RemoteUser, PasswordFile, TLS
 )
 
 // ImportRequest is what "ferrymail import" asks for: its arguments and
