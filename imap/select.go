@@ -25,7 +25,7 @@ func (s *session) Select(name string, options *imap.SelectOptions) (_ *imap.Sele
 		sub.Close()
 		return nil, err
 	}
-	msgs, err := s.srv.store.Messages(s.ctx, s.acct.ID, mb.ID)
+	msgs, err := s.srv.store.MessageSummaries(s.ctx, s.acct.ID, mb.ID)
 	if err != nil {
 		sub.Close()
 		return nil, s.storeErr(err)

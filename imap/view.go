@@ -56,7 +56,7 @@ type selected struct {
 	wake chan struct{}
 }
 
-func newView(mbox store.Mailbox, sub *store.Subscription, msgs []store.Message, readOnly bool) *selected {
+func newView(mbox store.Mailbox, sub *store.Subscription, msgs []store.MessageSummary, readOnly bool) *selected {
 	v := &selected{mbox: mbox, sub: sub, readOnly: readOnly, own: make(map[uint64]struct{}),
 		keywords: slices.Clone(mbox.Keywords), msgs: make([]msgView, len(msgs))}
 	for i := range msgs {

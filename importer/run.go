@@ -210,6 +210,9 @@ func (r *mailboxRun) run(ctx context.Context) error {
 	if err := r.fixFlags(ctx); err != nil {
 		return err
 	}
+	if err := r.raiseHighestModSeq(ctx); err != nil {
+		return err
+	}
 	if r.opts.ExpungeMissing {
 		return r.expungeMissing(ctx)
 	}
@@ -339,6 +342,7 @@ func (r *mailboxRun) add(ctx context.Context, msg *Message) error {
 
 	p := pending{msg: msg, im: store.ImportMessage{
 		UID: uid, POP3Order: msg.POP3Order, Flags: flags, InternalDate: msg.InternalDate, SourceKey: msg.SourceKey,
+		ModSeq: msg.ModSeq,
 	}}
 	r.chooseUIDL(ctx, &p)
 	if r.opts.DryRun {
@@ -661,4 +665,25 @@ func sameFlags(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// raiseHighestModSeq gives the target the source's HIGHESTMODSEQ (RFC 7162
+// §3.1.2.1) once the mailbox's messages are in. Not before: the store keeps
+// a message's source MODSEQ only when it is above the mailbox's
+// HIGHESTMODSEQ (a new message is a change, and a change must be seen by
+// CHANGEDSINCE), so a HIGHESTMODSEQ raised first would lift every message's
+// MODSEQ above the source's. Imported in UID order, the MODSEQs of mail that
+// arrived and was never changed again ascend and are kept exactly; the few
+// below an earlier one are raised past it, which a CONDSTORE client sees as
+// a flag change to re-read (flags only, never bodies).
+func (r *mailboxRun) raiseHighestModSeq(ctx context.Context) error {
+	if r.opts.DryRun || r.box.HighestModSeq <= r.target.HighestModSeq {
+		return nil
+	}
+	mb, err := r.st.ImportMailbox(ctx, r.acct, store.ImportMailboxSpec{Name: r.target.Name, HighestModSeq: r.box.HighestModSeq})
+	if err != nil {
+		return fmt.Errorf("setting HIGHESTMODSEQ of %q: %w", r.target.Name, err)
+	}
+	r.target.HighestModSeq = mb.HighestModSeq
+	return nil
 }

@@ -62,11 +62,15 @@ type Mailbox struct {
 	SourceName  string    // the name as the source spells it (a path, a folder), for reports
 	UIDValidity uint32    // 0 when the source has none
 	UIDNext     store.UID // 0 when the source has none
-	SpecialUse  string
-	Subscribed  bool
-	Notes       []string // what a report should say about how identifiers were found
-	Warnings    []string // problems found while reading the mailbox's metadata (file:line: …)
-	Private     any      // the source's own state
+	// HighestModSeq is the source's HIGHESTMODSEQ (RFC 7162 §3.1.2.1), 0
+	// when it has none: the target's is raised to at least this, so that
+	// a CONDSTORE client's cached value stays valid.
+	HighestModSeq uint64
+	SpecialUse    string
+	Subscribed    bool
+	Notes         []string // what a report should say about how identifiers were found
+	Warnings      []string // problems found while reading the mailbox's metadata (file:line: …)
+	Private       any      // the source's own state
 }
 
 // MessageIter yields a mailbox's messages. Next returns io.EOF after the
@@ -89,6 +93,10 @@ type Message struct {
 	// imported before as they are in the store.
 	FlagsUnknown bool
 	InternalDate time.Time
+	// ModSeq is the source's MODSEQ of the message (RFC 7162 §3.1.4), 0
+	// when it has none; the store raises it when it is not above the
+	// target mailbox's HIGHESTMODSEQ.
+	ModSeq uint64
 	// SourceKey identifies the message at its source; it must be unique
 	// within the mailbox and stable across runs (a Maildir base filename,
 	// "uidvalidity/uid", a content key).

@@ -4,14 +4,20 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 
+	"github.com/ferrymail/ferrymail/importer"
 	"github.com/ferrymail/ferrymail/importer/pop3src"
 	"github.com/ferrymail/ferrymail/server/admin"
 )
 
 // runImportPOP3: ferrymail import pop3 [--data DIR] --to USER --host HOST:PORT --user U --password-file F
-// [--tls none|starttls|implicit] [--insecure-skip-verify] [--expunge-missing] [--dry-run]
+// [--tls none|starttls|implicit] [--insecure-skip-verify] [--expunge-missing] [--attach-uidls] [--dry-run]
+//
+// With --attach-uidls nothing is imported: the INBOX messages imported
+// before over IMAP from the same legacy server are given the UIDLs its POP3
+// view lists for them (matched by size, then header; see importer/uidlmatch).
 func runImportPOP3(ctx context.Context, e *env, cmd *command, args []string) error {
 	var f importFlags
 	fs := newImportFlagSet(cmd, &f)
@@ -20,6 +26,7 @@ func runImportPOP3(ctx context.Context, e *env, cmd *command, args []string) err
 	pwFile := fs.String("password-file", "", "a file whose first line is the password at the POP3 server")
 	tlsMode := fs.String("tls", "none", "how to reach the server: none, starttls (STLS) or implicit (POP3S)")
 	expunge := fs.Bool("expunge-missing", false, "expunge messages imported before that the POP3 server no longer has (deleted there since)")
+	attach := fs.Bool("attach-uidls", false, "import nothing: give the INBOX messages imported over IMAP the UIDLs this POP3 server lists for them (matched by size, then header; unmatched ones are reported)")
 	insecure := fs.Bool("insecure-skip-verify", false, "accept the server's certificate without checking it (self-signed legacy servers)")
 	if _, err := parseExactly(cmd, fs, args, 0); err != nil {
 		return err
@@ -39,12 +46,51 @@ func runImportPOP3(ctx context.Context, e *env, cmd *command, args []string) err
 	if f.uidlScheme != "" || f.renumber || f.fillGaps {
 		return usageErrorf("%s: --uidl-scheme, --renumber and --fill-gaps do not apply: the POP3 server gives the UIDLs, and POP3 has no UIDs", cmd.name)
 	}
+	if *attach && *expunge {
+		return usageErrorf("%s: --attach-uidls imports and expunges nothing: leave out --expunge-missing", cmd.name)
+	}
 	// A running server reads the file, from another working directory.
 	abs, err := filepath.Abs(*pwFile)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *pwFile, err)
 	}
 	req := admin.ImportRequest{Format: admin.FormatPOP3, User: f.to, DryRun: f.dryRun,
-		Host: *host, RemoteUser: *user, PasswordFile: abs, TLS: *tlsMode, InsecureSkipVerify: *insecure, ExpungeMissing: *expunge}
+		Host: *host, RemoteUser: *user, PasswordFile: abs, TLS: *tlsMode, InsecureSkipVerify: *insecure, ExpungeMissing: *expunge, AttachUIDLs: *attach}
+	if *attach {
+		return runAttachUIDLs(ctx, e, &f, req)
+	}
 	return runImport(ctx, e, &f, req)
+}
+
+// runAttachUIDLs is runImport for --attach-uidls: the same report, and an
+// error that says what was not attached rather than imported.
+func runAttachUIDLs(ctx context.Context, e *env, f *importFlags, req admin.ImportRequest) error {
+	if _, err := os.Stat(f.dataDir); err != nil {
+		return fmt.Errorf("data directory %s: %w", f.dataDir, err)
+	}
+	var rep *importer.Report
+	err := withAdmin(ctx, e, f.dataDir, admin.OpenOptions{}, func(api admin.API) error {
+		var err error
+		rep, err = api.Import(ctx, req, nil)
+		return err
+	})
+	if rep != nil {
+		rep.Write(e.stdout)
+	}
+	if err != nil {
+		return err
+	}
+	for _, m := range rep.Mailboxes {
+		if m.Err != nil {
+			return fmt.Errorf("attaching UIDLs stopped: %w", m.Err)
+		}
+		if len(m.Failures) > 0 {
+			done := "the others were attached"
+			if rep.DryRun {
+				done = "dry run: nothing was changed"
+			}
+			return fmt.Errorf("%d POP3 messages got no INBOX message's UIDL (the report above names each by UIDL and why); %s", len(m.Failures), done)
+		}
+	}
+	return nil
 }

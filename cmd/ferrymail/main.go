@@ -82,6 +82,11 @@ func report(e *env, cmd *command, err error) int {
 		// SIGINT or SIGTERM while a command waited.
 		fmt.Fprintln(e.stderr, "ferrymail: interrupted")
 		return exitError
+	case errors.As(err, new(*codedError)):
+		var cerr *codedError
+		errors.As(err, &cerr)
+		fmt.Fprintf(e.stderr, "ferrymail: %s\n", oneLine(err.Error()))
+		return cerr.code
 	default:
 		fmt.Fprintf(e.stderr, "ferrymail: %s\n", oneLine(err.Error()))
 		return exitError
@@ -92,3 +97,14 @@ func report(e *env, cmd *command, err error) int {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
+
+// codedError is an error that ends the command with an exit status of its
+// own (ferrymail verify's "could not read a server", for example), so
+// that scripts can tell it from the common failure status.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }

@@ -23,7 +23,8 @@ import (
 //
 // Commands sent: CAPA (RFC 2449 §5; -ERR tolerated), STLS (RFC 2595 §4),
 // USER/PASS (RFC 1939 §7) or AUTH PLAIN (RFC 5034, RFC 4616), UIDL, LIST,
-// RETR (RFC 1939 §5, §7) and QUIT. Never DELE: the source is not altered.
+// RETR (RFC 1939 §5, §7), TOP n 0 (RFC 1939 §7, only to attach UIDLs) and
+// QUIT. Never DELE: the source is not altered.
 
 // Limits on what the server may send.
 const (
@@ -280,6 +281,16 @@ func (c *client) listing(cmd string) ([]entry, error) {
 // It must be read to its end before the next command.
 func (c *client) retr(n int) (io.Reader, error) {
 	if _, err := c.cmd("RETR", "RETR "+strconv.Itoa(n)); err != nil {
+		return nil, err
+	}
+	return &deadlineReader{c: c, r: c.r.DotReader()}, nil
+}
+
+// top sends TOP n 0 (RFC 1939 §7, optional): the header and the empty line
+// after it. Like retr's, the reader must be read to its end. A server
+// without TOP answers -ERR (an *Error).
+func (c *client) top(n int) (io.Reader, error) {
+	if _, err := c.cmd("TOP", "TOP "+strconv.Itoa(n)+" 0"); err != nil {
 		return nil, err
 	}
 	return &deadlineReader{c: c, r: c.r.DotReader()}, nil

@@ -51,6 +51,7 @@ func FuzzSource(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer it.Close() // stops the fetcher goroutine
 		for n := 0; ; n++ {
 			msg, err := it.Next()
 			if err != nil || n > len(script) {

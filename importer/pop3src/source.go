@@ -17,6 +17,11 @@
 // of attempts) and the run resumes by UIDL, as message numbers may have
 // changed. A server without UIDL is refused: without the UIDLs, every POP3
 // client would download the mailbox again, which is what this is for.
+//
+// Messages are fetched ahead of the importer by a goroutine, with RETRs
+// pipelined where the server offers RFC 2449 PIPELINING (fetcher.go).
+// AttachUIDLs (attach.go) imports nothing: it gives INBOX messages imported
+// over IMAP the UIDLs this server lists for the same messages.
 package pop3src
 
 import (
@@ -27,6 +32,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ferrymail/ferrymail/importer"
@@ -68,8 +74,8 @@ type Source struct {
 	c       *client
 	listed  []listed         // the first UIDL listing, in message-number order
 	current map[string]int   // listed.key → message number on the current connection
+	wmu     sync.Mutex       // guards warns: the fetcher goroutine warns too
 	warns   []string         // warnings not yet handed to the report
-	fatal   error            // reconnecting failed: the run ends
 	tries   map[string]int   // listed.key → RETR attempts
 	sizes   map[string]int64 // listed.key → LIST size of the first listing
 }
@@ -119,10 +125,14 @@ func (s *Source) name() string { return "pop3://" + s.o.User + "@" + s.o.Addr }
 
 func (s *Source) warn(w string) {
 	s.o.Logger.Warn("pop3 source", "server", s.o.Addr, "warning", w)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.warns = append(s.warns, s.name()+": "+w)
 }
 
 func (s *Source) takeWarnings() []string {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	w := s.warns
 	s.warns = nil
 	return w
@@ -210,9 +220,10 @@ func (s *Source) list() ([]listed, []sized, error) {
 	return out, sizes, nil
 }
 
-// Messages iterates over the first listing.
+// Messages iterates over the first listing. Messages are fetched by a
+// fetcher goroutine (fetcher.go), started at the first Open.
 func (s *Source) Messages(ctx context.Context, mb *importer.Mailbox) (importer.MessageIter, error) {
-	return &iter{s: s, ctx: ctx}, nil
+	return &iter{s: s, ctx: ctx, opened: -1}, nil
 }
 
 // Close ends the session with QUIT (nothing is deleted: no DELE was sent).
@@ -225,20 +236,30 @@ func (s *Source) Close() error {
 }
 
 type iter struct {
-	s   *Source
-	ctx context.Context
-	i   int
+	s      *Source
+	ctx    context.Context
+	i      int
+	f      *fetcher // nil until the first Open
+	opened int      // the last index opened
 }
 
 func (it *iter) Next() (*importer.Message, error) {
 	s := it.s
-	if s.fatal != nil {
-		return nil, s.fatal
+	if it.f != nil {
+		if err := it.f.failure(); err != nil {
+			return nil, err
+		}
+		if it.i > 0 && it.opened != it.i-1 {
+			// The importer skipped the previous message (imported
+			// before): no fetching ahead for now.
+			it.f.skipped(it.i - 1)
+		}
 	}
 	if it.i >= len(s.listed) {
 		return nil, io.EOF
 	}
-	e := s.listed[it.i]
+	i := it.i
+	e := s.listed[i]
 	it.i++
 	msg := &importer.Message{
 		UIDL: e.uidl, UIDLFrom: "POP3 UIDL", POP3Order: uint32(e.n), SourceKey: "pop3:" + e.key,
@@ -247,70 +268,31 @@ func (it *iter) Next() (*importer.Message, error) {
 		Warnings:     s.takeWarnings(),
 	}
 	msg.Open = func() (io.ReadCloser, error) {
-		rc, err := s.fetch(it.ctx, e, msg)
+		if it.f == nil {
+			it.f = s.startFetcher(it.ctx, i)
+		}
+		it.opened = i
+		sp, err := it.f.get(i)
 		msg.Warnings = append(msg.Warnings, s.takeWarnings()...)
-		return rc, err
+		if err != nil {
+			return nil, err
+		}
+		return sp, nil
 	}
 	return msg, nil
 }
 
-func (it *iter) Close() error { return it.s.Close() }
-
-// fetch RETRs one message into a spool, opening the connection again when
-// it drops.
-func (s *Source) fetch(ctx context.Context, e listed, msg *importer.Message) (io.ReadCloser, error) {
-	for {
-		if s.fatal != nil {
-			return nil, s.fatal
+// Close stops the fetcher; the session ends with QUIT when the connection
+// is in order, else it is just closed.
+func (it *iter) Close() error {
+	if it.f != nil {
+		if !it.f.close() && it.s.c != nil {
+			it.s.c.close()
+			it.s.c = nil
 		}
-		if s.c == nil {
-			if err := s.reconnect(ctx); err != nil {
-				s.fatal = err
-				return nil, err
-			}
-		}
-		n, ok := s.current[e.key]
-		if !ok {
-			return nil, fmt.Errorf("UIDL %q is no longer on the server (deleted at the source since the listing)", e.uidl)
-		}
-		s.tries[e.key]++
-		sp, err := s.retr(n, e)
-		if err == nil {
-			return sp, nil
-		}
-		var perr *Error
-		if errors.As(err, &perr) || ctx.Err() != nil {
-			return nil, err
-		}
-		s.warn(fmt.Sprintf("connection lost during RETR %d (UIDL %s): %v", n, e.uidl, err))
-		s.c.close()
-		s.c = nil
-		if s.tries[e.key] >= triesPerMessage {
-			return nil, fmt.Errorf("the connection dropped %d times while reading it: %w", s.tries[e.key], err)
-		}
+		it.f = nil
 	}
-}
-
-// retr reads message n into a spool and checks its size against LIST.
-func (s *Source) retr(n int, e listed) (*spool, error) {
-	r, err := s.c.retr(n)
-	if err != nil {
-		return nil, err
-	}
-	sp := &spool{dir: s.o.SpoolDir}
-	if _, err := io.Copy(sp, r); err != nil {
-		sp.Close()
-		return nil, err
-	}
-	if err := sp.ready(); err != nil {
-		sp.Close()
-		return nil, fmt.Errorf("spooling RETR %d: %w", n, err)
-	}
-	// The wire size: DotReader gave each CRLF as LF.
-	if want, ok := s.sizes[e.key]; ok && sp.wire != want {
-		s.warn(fmt.Sprintf("RETR %d (UIDL %s) gave %d octets, LIST said %d: the octets received are stored", n, e.uidl, sp.wire, want))
-	}
-	return sp, nil
+	return it.s.Close()
 }
 
 // reconnect opens a new session with back-off and lists the maildrop again,

@@ -23,7 +23,7 @@ import (
 // fakeServer is a scripted POP3 server on 127.0.0.1:0 with the quirks of
 // legacy servers switched on one by one.
 type fakeServer struct {
-	t    *testing.T
+	t    testing.TB
 	ln   net.Listener
 	msgs []fakeMsg
 
@@ -32,6 +32,8 @@ type fakeServer struct {
 	extraLines bool        // junk lines inside UIDL and LIST answers
 	saslOnly   bool        // CAPA offers SASL PLAIN and no USER
 	stall      bool        // RETR is never answered
+	pipelining bool        // CAPA offers PIPELINING (RFC 2449 §6.6)
+	pipelined  int         // RETRs that arrived before the answer to the one before
 	stls       *tls.Config // offer STLS with this configuration
 	implicit   *tls.Config // TLS from the first byte
 	sizeDelta  map[int]int // LIST size error per message number
@@ -48,7 +50,7 @@ type fakeServer struct {
 
 type fakeMsg struct{ uidl, body string }
 
-func newFakeServer(t *testing.T, msgs ...fakeMsg) *fakeServer {
+func newFakeServer(t testing.TB, msgs ...fakeMsg) *fakeServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +128,8 @@ func (f *fakeServer) session(c net.Conn) {
 				out("-ERR unknown command\r\n")
 			case f.saslOnly:
 				out("+OK\r\nSASL PLAIN\r\nUIDL\r\n.\r\n")
+			case f.pipelining:
+				out("+OK\r\nUSER\r\nUIDL\r\nTOP\r\nPIPELINING\r\n.\r\n")
 			default:
 				out("+OK\r\nUSER\r\nUIDL\r\nTOP\r\n.\r\n")
 			}
@@ -186,6 +190,11 @@ func (f *fakeServer) session(c net.Conn) {
 			b.WriteString(".\r\n")
 			out(b.String())
 		case "RETR":
+			if r.Buffered() > 0 {
+				f.mu.Lock()
+				f.pipelined++
+				f.mu.Unlock()
+			}
 			n, _ := strconv.Atoi(arg)
 			if n < 1 || n > len(f.msgs) {
 				out("-ERR no such message\r\n")
@@ -235,7 +244,7 @@ var threeMsgs = []fakeMsg{
 	{"weird!~UIDL", "From: c@example.org\r\nSubject: three\r\n\r\n" + strings.Repeat("long body line\r\n", 40000)},
 }
 
-func newStore(t *testing.T) (*store.Store, store.Account) {
+func newStore(t testing.TB) (*store.Store, store.Account) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir(), store.Options{MemTableSize: 4 << 20, GCInterval: -1, NoSync: true,

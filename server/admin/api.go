@@ -73,7 +73,7 @@ type ImportRequest struct {
 	FromQuoting string `json:"from_quoting,omitempty"`
 	Mailbox     string `json:"mailbox,omitempty"`
 	// Host, RemoteUser, PasswordFile, TLS and InsecureSkipVerify say which
-	// live server to read (FormatPOP3). The password travels as the path
+	// live server to read (FormatPOP3, FormatIMAP). The password travels as the path
 	// of a file that the server reads (absolute, as Path), never in the
 	// request; its first line is the password. TLS is "none" (or ""),
 	// "starttls" or "implicit".
@@ -82,8 +82,20 @@ type ImportRequest struct {
 	PasswordFile       string `json:"password_file,omitempty"`
 	TLS                string `json:"tls,omitempty"`
 	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
-	// ExpungeMissing is importer.Options.ExpungeMissing (FormatPOP3 only).
+	// ExpungeMissing is importer.Options.ExpungeMissing (FormatPOP3 and
+	// FormatIMAP).
 	ExpungeMissing bool `json:"expunge_missing,omitempty"`
+	// AttachUIDLs (FormatPOP3 only) imports nothing: it gives the INBOX
+	// messages imported over IMAP the UIDLs the POP3 server lists for the
+	// same messages (pop3src.Source.AttachUIDLs).
+	AttachUIDLs bool `json:"attach_uidls,omitempty"`
+	// Include, Exclude and Rename choose and name the mailboxes of a
+	// FormatIMAP source (imapsrc.Options): LIST-style patterns ("*", "%")
+	// on the UTF-8 names with "/" between levels, and source name →
+	// target name, children following.
+	Include []string          `json:"include,omitempty"`
+	Exclude []string          `json:"exclude,omitempty"`
+	Rename  map[string]string `json:"rename,omitempty"`
 }
 
 // ErrEmptyPassword is returned for an empty password: an account that

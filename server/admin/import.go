@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ferrymail/ferrymail/importer"
+	"github.com/ferrymail/ferrymail/importer/imapsrc"
 	"github.com/ferrymail/ferrymail/importer/maildir"
 	"github.com/ferrymail/ferrymail/importer/mbox"
 	"github.com/ferrymail/ferrymail/importer/pop3src"
@@ -21,6 +22,9 @@ import (
 // opened, or ctx was cancelled (then with the report so far, as
 // importer.Run does).
 func (l *Local) Import(ctx context.Context, req ImportRequest, progress func(importer.Progress)) (*importer.Report, error) {
+	if req.AttachUIDLs {
+		return l.attachUIDLs(ctx, req) // import_attach.go
+	}
 	opts, src, err := req.source()
 	if err != nil {
 		return nil, err
@@ -47,8 +51,13 @@ func (req *ImportRequest) source() (importer.Options, importer.Source, error) {
 		}
 		opts.UIDLScheme = sc
 	}
-	if req.ExpungeMissing && req.Format != FormatPOP3 {
-		return opts, nil, fmt.Errorf("%w: expunging missing messages is for POP3 sources", ErrBadRequest)
+	if req.ExpungeMissing && req.Format != FormatPOP3 && req.Format != FormatIMAP {
+		return opts, nil, fmt.Errorf("%w: expunging missing messages is for POP3 and IMAP sources", ErrBadRequest)
+	}
+	if req.Format == FormatIMAP {
+		opts.ExpungeMissing = req.ExpungeMissing
+		src, err := req.imapSource()
+		return opts, src, err
 	}
 	if req.Format == FormatPOP3 {
 		opts.ExpungeMissing = req.ExpungeMissing
@@ -102,4 +111,34 @@ func (req *ImportRequest) pop3Source() (importer.Source, error) {
 	}
 	return pop3src.New(pop3src.Options{Addr: req.Host, User: req.RemoteUser, Password: pw,
 		TLS: mode, InsecureSkipVerify: req.InsecureSkipVerify}), nil
+}
+
+// imapSource checks a FormatIMAP request, reads its password file and
+// returns the source (which connects when the importer starts).
+func (req *ImportRequest) imapSource() (importer.Source, error) {
+	if req.Host == "" || req.RemoteUser == "" {
+		return nil, fmt.Errorf("%w: an IMAP import needs the server's host:port and a user", ErrBadRequest)
+	}
+	if _, _, err := net.SplitHostPort(req.Host); err != nil {
+		return nil, fmt.Errorf("%w: IMAP server %q: %v", ErrBadRequest, req.Host, err)
+	}
+	mode, err := imapsrc.ParseTLSMode(req.TLS)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	if !filepath.IsAbs(req.PasswordFile) {
+		return nil, fmt.Errorf("%w: password file %q is not an absolute path", ErrBadRequest, req.PasswordFile)
+	}
+	b, err := os.ReadFile(req.PasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the password file: %w", err)
+	}
+	pw, _, _ := strings.Cut(string(b), "\n")
+	pw = strings.TrimSuffix(pw, "\r")
+	if pw == "" {
+		return nil, fmt.Errorf("%w: password file %s: the first line is empty", ErrBadRequest, req.PasswordFile)
+	}
+	return imapsrc.New(imapsrc.Options{Addr: req.Host, User: req.RemoteUser, Password: pw,
+		TLS: mode, InsecureSkipVerify: req.InsecureSkipVerify,
+		Include: req.Include, Exclude: req.Exclude, Rename: req.Rename}), nil
 }

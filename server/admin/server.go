@@ -15,6 +15,7 @@ import (
 
 	"github.com/ferrymail/ferrymail/importer"
 	"github.com/ferrymail/ferrymail/internal/netutil"
+	"github.com/ferrymail/ferrymail/internal/observe"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -25,6 +26,7 @@ var ErrServerClosed = errors.New("admin server closed")
 type Server struct {
 	api *Local
 	log *slog.Logger
+	obs observe.Observer // see SetObserver
 
 	// ctx is cancelled by Close, so that store calls still running stop.
 	ctx    context.Context
@@ -45,7 +47,7 @@ func New(st *store.Store, logger *slog.Logger) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		api: NewLocal(st), log: logger, ctx: ctx, cancel: cancel,
+		api: NewLocal(st), log: logger, obs: observe.Nop{}, ctx: ctx, cancel: cancel,
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
 	}
@@ -166,6 +168,7 @@ func (s *Server) answer(c net.Conn, enc *json.Encoder, line []byte) (response, b
 		}
 		attrs = append(attrs, "format", req.Import.Format, "source", src)
 	}
+	s.observeRequest(req.Op, time.Since(start), result, err)
 	if err != nil {
 		s.log.Info("admin request", append(attrs, "outcome", "error", "err", err)...)
 		return response{Error: toWire(err)}, goOn
