@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -152,6 +153,10 @@ func writeSpan(w io.Writer, r io.ReaderAt, sp span, off, n int64) error {
 		_, err := w.Write(sp.buf[off : off+n])
 		return err
 	}
-	_, err := io.Copy(w, io.NewSectionReader(r, sp.off+off, n))
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	_, err := io.CopyBuffer(w, struct{ io.Reader }{io.NewSectionReader(r, sp.off+off, n)}, *bp)
 	return err
 }
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

@@ -15,6 +15,9 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"github.com/ferrymail/ferrymail/internal/limits"
+	"github.com/ferrymail/ferrymail/internal/netutil"
+	"github.com/ferrymail/ferrymail/internal/observe"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -42,14 +45,24 @@ type Options struct {
 	FailedLoginDelay time.Duration
 	// AppendLimit bounds an APPENDed message in bytes; 0 means DefaultAppendLimit.
 	AppendLimit uint32
+	// Observer receives connections, commands and logins (for metrics);
+	// nil means none.
+	Observer observe.Observer
+	// LoginLimiter, shared with the other protocols, refuses logins from
+	// an address that has failed too often of late; nil means none.
+	LoginLimiter *limits.LoginLimiter
+	// MaxConnectionsPerUser bounds the sessions one account has logged in
+	// at once (NO [LIMIT] beyond it); 0 means no limit.
+	MaxConnectionsPerUser int
 }
 
 // Server is an IMAP server on a store. It has the Serve/Shutdown/Close shape
 // of net/http's Server.
 type Server struct {
-	opts  Options
-	store *store.Store
-	log   *slog.Logger
+	opts    Options
+	store   *store.Store
+	log     *slog.Logger
+	perUser *limits.Counter // Options.MaxConnectionsPerUser
 
 	// Two protocol engines that differ only in InsecureAuth: imapserver
 	// decides whether a connection may authenticate with a type assertion
@@ -112,11 +125,13 @@ func New(opts Options, st *store.Store, log *slog.Logger) *Server {
 	if opts.AppendLimit == 0 {
 		opts.AppendLimit = DefaultAppendLimit
 	}
+	opts.Observer = observe.OrNop(opts.Observer)
 	if log == nil {
 		log = slog.Default()
 	}
 	s := &Server{opts: opts, store: st, log: log,
-		sessions: make(map[*session]struct{}), lns: make(map[net.Listener]struct{})}
+		sessions: make(map[*session]struct{}), lns: make(map[net.Listener]struct{}),
+		perUser: limits.NewCounter(opts.MaxConnectionsPerUser)}
 	mk := func(insecure bool) *imapserver.Server {
 		return imapserver.New(&imapserver.Options{
 			NewSession:   s.newSession,
@@ -178,6 +193,20 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		delay = 0
+		if _, tracked := netutil.FindIdleConn(c); !tracked {
+			if _, isTLS := c.(*tls.Conn); !isTLS {
+				// For Shutdown (betweenCommands). An implicit-TLS
+				// connection must stay a *tls.Conn for imapserver; the
+				// listener under its TLS tracks it instead
+				// (server.observedLimitListener).
+				c = netutil.TrackIdle(c)
+			}
+		}
+		if _, isTLS := c.(*tls.Conn); !isTLS {
+			// Not under implicit TLS: imapserver must see the *tls.Conn
+			// to know the connection is secure.
+			c = newCorkConn(c)
+		}
 		if s.opts.AllowInsecureAuth || isLoopback(c.RemoteAddr()) {
 			s.openLn.deliver(c)
 		} else {
@@ -202,19 +231,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for ln := range s.lns {
 		ln.Close()
 	}
-	sessions := make([]*session, 0, len(s.sessions))
-	for sess := range s.sessions {
-		sessions = append(sessions, sess)
-	}
 	s.mu.Unlock()
-	for _, sess := range sessions {
-		go sess.conn.Bye("Server shutting down")
-	}
+	// BYE (RFC 9051 §7.1.5) goes to each session once it waits for a
+	// command, so that a command in progress — an APPEND whose message is
+	// being stored — is answered first; a session in IDLE waits for DONE
+	// and gets it at once.
+	byeSent := make(map[*session]bool)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		s.mu.Lock()
 		n := len(s.sessions)
+		for sess := range s.sessions {
+			if !byeSent[sess] && sess.betweenCommands() {
+				byeSent[sess] = true
+				go sess.conn.Bye("Server shutting down")
+			}
+		}
 		s.mu.Unlock()
 		if n == 0 {
 			return s.Close()

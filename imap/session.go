@@ -13,6 +13,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"github.com/ferrymail/ferrymail/internal/netutil"
+	"github.com/ferrymail/ferrymail/internal/observe"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -29,6 +31,8 @@ type session struct {
 	cancel context.CancelFunc
 
 	acct *store.Account // nil until authenticated
+	// userSlot gives back acct's place under MaxConnectionsPerUser.
+	userSlot func()
 	// sel is the selected mailbox's view, nil when none. It is atomic
 	// because imapserver may return from IDLE on a read error without
 	// waiting for the Idle goroutine, and then call Close beside it.
@@ -43,6 +47,7 @@ var (
 
 func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 	if s.shutdown.Load() {
+		s.opts.Observer.ConnRefused(observe.IMAP, "shutdown")
 		return nil, nil, &imap.Error{Type: imap.StatusResponseTypeBye, Text: "Server shutting down"}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -55,6 +60,7 @@ func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver
 	}
 	sess.base = sess.log
 	s.track(sess, true)
+	s.opts.Observer.ConnOpened(observe.IMAP)
 	sess.log.Debug("imap connection")
 	if s.preauth != nil {
 		sess.acct = s.preauth
@@ -64,11 +70,21 @@ func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver
 	return sess, nil, nil
 }
 
+// betweenCommands reports whether the connection waits for the client
+// (netutil.IdleConn): no command is in progress. An untracked connection
+// counts as waiting.
+func (s *session) betweenCommands() bool {
+	ic, ok := netutil.FindIdleConn(s.conn.NetConn())
+	return !ok || ic.Waiting()
+}
+
 // Close is called by imapserver when the connection ends.
 func (s *session) Close() error {
 	s.unselect()
+	s.releaseUser()
 	s.cancel()
 	s.srv.track(s, false)
+	s.srv.opts.Observer.ConnClosed(observe.IMAP)
 	return nil
 }
 
@@ -114,7 +130,9 @@ func (s *session) logCmd(name string, start time.Time, errp *error) {
 	default:
 		outcome, level = "error", slog.LevelError
 	}
-	attrs := []any{"cmd", name, "duration", time.Since(start), "outcome", outcome}
+	d := time.Since(start)
+	s.observeCommand(name, d, *errp)
+	attrs := []any{"cmd", name, "duration", d, "outcome", outcome}
 	if level == slog.LevelError {
 		attrs = append(attrs, "err", *errp)
 	}

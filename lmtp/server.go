@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/ferrymail/ferrymail/internal/observe"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -43,6 +44,13 @@ type Options struct {
 	// SpoolDir holds the temporary copy of a message for several
 	// recipients (unlinked at once, mode 0600); "" means os.TempDir().
 	SpoolDir string
+	// Observer receives connections, commands and deliveries (for
+	// metrics); nil means none.
+	Observer observe.Observer
+	// RecipientDelimiter: each of its bytes separates a user from a
+	// detail in a recipient's local part (alice+lists@ → alice, see
+	// splitDetail); "" means DefaultRecipientDelimiter.
+	RecipientDelimiter string
 }
 
 // Server is an LMTP server that delivers into a store.
@@ -51,6 +59,8 @@ type Server struct {
 	st   *store.Store
 	log  *slog.Logger
 	smtp *smtp.Server
+	// drain ends idle connections at Shutdown (drain.go).
+	drain *drainer
 
 	mu     sync.Mutex
 	closed bool
@@ -77,7 +87,11 @@ func New(opts Options, st *store.Store, logger *slog.Logger) *Server {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	s := &Server{opts: opts, st: st, log: logger}
+	opts.Observer = observe.OrNop(opts.Observer)
+	if opts.RecipientDelimiter == "" {
+		opts.RecipientDelimiter = DefaultRecipientDelimiter
+	}
+	s := &Server{opts: opts, st: st, log: logger, drain: newDrainer()}
 	srv := smtp.NewServer(&backend{s: s})
 	srv.LMTP = true // RFC 2033: LHLO, per-recipient replies after DATA
 	srv.Domain = opts.Hostname
@@ -100,7 +114,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		ln.Close()
 		return ErrServerClosed
 	}
-	err := s.smtp.Serve(ln)
+	err := s.smtp.Serve(s.drain.listener(ln))
 	ln.Close()
 	if err == nil || s.isClosed() {
 		return ErrServerClosed
@@ -122,12 +136,17 @@ func (s *Server) markClosed() bool {
 	return was
 }
 
-// Shutdown stops accepting connections and waits until the open ones end
-// (a delivery in progress finishes) or ctx is done.
+// Shutdown stops accepting connections, ends those between transactions
+// with 421 (drain.go), and waits until the others have finished their
+// transaction (a delivery in progress gets its 250s) and ended too, or
+// ctx is done.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.markClosed() {
 		return nil
 	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go s.drain.drainUntil(stop)
 	if err := s.smtp.Shutdown(ctx); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
 		return err
 	}

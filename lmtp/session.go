@@ -33,7 +33,9 @@ type backend struct {
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	cid := b.conns.Add(1)
-	return &session{s: b.s, log: b.s.log.With("cid", cid, "remote", c.Conn().RemoteAddr().String())}, nil
+	ss := &session{s: b.s, conn: c, log: b.s.log.With("cid", cid, "remote", c.Conn().RemoteAddr().String())}
+	b.s.drain.attach(c.Conn(), ss)
+	return newObserved(ss, b.s.opts.Observer), nil
 }
 
 // recipient is an accepted RCPT TO: the address as given and its account.
@@ -45,23 +47,30 @@ type recipient struct {
 // session is one LMTP connection's transaction state.
 type session struct {
 	s     *Server
+	conn  *smtp.Conn // for the Received: header's LHLO name and peer
 	log   *slog.Logger
 	from  string
-	mail  bool // MAIL FROM was given
+	mail  bool   // MAIL FROM was given
+	id    string // the transaction's, for Received: and the log
 	rcpts []recipient
+	// inTx is set from MAIL until the transaction ends (Reset, which
+	// go-smtp also calls after DATA); Shutdown waits for such sessions.
+	inTx atomic.Bool
 }
 
 var _ smtp.LMTPSession = (*session)(nil)
 
 func (ss *session) Reset() {
 	ss.from, ss.mail, ss.rcpts = "", false, nil
+	ss.inTx.Store(false)
 }
 
 func (ss *session) Logout() error { return nil }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.Reset()
-	ss.from, ss.mail = from, true
+	ss.from, ss.mail, ss.id = from, true, newTransactionID()
+	ss.inTx.Store(true)
 	return nil
 }
 
@@ -73,7 +82,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ss.s.opts.Timeout)
 	defer cancel()
-	acc, err := AccountFor(ctx, ss.s.st, to)
+	acc, err := accountForRecipient(ctx, ss.s.st, to, ss.s.opts.RecipientDelimiter)
 	switch {
 	case errors.Is(err, store.ErrAccountNotFound):
 		ss.log.Info("lmtp rcpt", "to", to, "outcome", "unknown user")
@@ -168,13 +177,14 @@ func (ss *session) spool(body *stickyReader) (*os.File, error) {
 // reader (sticky, for telling a size error apart) or the spool file.
 func (ss *session) deliver(ctx context.Context, rc recipient, src io.Reader, sticky *stickyReader) error {
 	start := time.Now()
-	log := ss.log.With("from", ss.from, "to", rc.addr, "user", rc.acc.Name)
+	log := ss.log.With("from", ss.from, "to", rc.addr, "user", rc.acc.Name, "id", ss.id)
 	inbox, err := ss.s.st.Mailbox(ctx, rc.acc.ID, store.InboxName)
 	if err != nil {
 		log.Error("lmtp delivery", "outcome", "error", "err", err)
 		return errTempStore
 	}
-	msg := io.MultiReader(strings.NewReader(traceHeaders(ss.from, rc.addr)), src)
+	received := receivedHeader(ss.conn.Hostname(), ss.conn.Conn().RemoteAddr(), ss.s.opts.Hostname, ss.id, ss.from, rc.addr, time.Now())
+	msg := io.MultiReader(strings.NewReader(traceHeaders(ss.from, rc.addr)+received), src)
 	res, err := ss.s.st.Append(ctx, rc.acc.ID, inbox.ID, msg, store.AppendOptions{})
 	attrs := []any{"duration", time.Since(start).Round(time.Microsecond)}
 	switch {
@@ -196,9 +206,9 @@ func (ss *session) deliver(ctx context.Context, rc recipient, src io.Reader, sti
 // "Return-Path: <MAIL FROM>" line — the final-delivery trace of RFC 5321
 // §4.4, with "<>" for a null reverse path — followed by "Delivered-To:"
 // with that recipient's address, bare, as given in RCPT TO (Dovecot's
-// default lmtp_hdr_delivery_address = final). Dovecot also adds a
-// Received: line, which Ferrymail does not (yet). Headers already in the
-// message are left alone: malformed mail is stored, never altered.
+// default lmtp_hdr_delivery_address = final). The Received: line follows
+// them, as in Dovecot (receivedHeader). Headers already in the message are
+// left alone: malformed mail is stored, never altered.
 func traceHeaders(from, to string) string {
 	return "Return-Path: <" + from + ">\r\nDelivered-To: " + to + "\r\n"
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferrymail/ferrymail/internal/limits"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -166,9 +167,21 @@ func (s *session) authFailDelay() {
 // login checks the credentials, locks the maildrop (RFC 1939 §8) and takes
 // the snapshot; on success the session enters the TRANSACTION state.
 func (s *session) login(user, pass string) error {
+	addr := limits.AddrKey(s.raw.RemoteAddr())
+	if ok, until := s.srv.opts.LoginLimiter.Allowed(addr); !ok {
+		// Refused without checking the password (internal/limits): RFC
+		// 3206 §4 SYS/TEMP, a temporary condition; [AUTH] would tell the
+		// user the password is wrong, [LOGIN-DELAY] (RFC 2449 §8.1.2) is
+		// about the user's successful logins, not the address's failures.
+		s.log.Warn("pop3 login refused: too many failed logins from this address", "login", truncate(user), "until", until)
+		return &Error{Code: CodeSysTemp, Text: "too many failed logins from your address, try again later", Strike: true}
+	}
 	acc, err := s.srv.store.Authenticate(s.srv.ctx, user, pass)
 	if errors.Is(err, store.ErrAuthFailed) {
 		s.log.Info("pop3 login failed", "login", truncate(user))
+		if s.srv.opts.LoginLimiter.Failed(addr) {
+			s.log.Warn("pop3 login failures: address blocked", "addr", addr)
+		}
 		s.authFailDelay()
 		return errAuthFailed
 	}

@@ -171,11 +171,12 @@ func TestInUse(t *testing.T) {
 		}
 		return true
 	})
+	// And QUIT releases it before its +OK: a client that logs in again
+	// as soon as it has read it is not refused.
 	second.mustOK("QUIT")
-	second.expectClosed()
-	// And QUIT releases it at once.
 	third := e.login()
 	third.mustOK("QUIT")
+	second.expectClosed()
 }
 
 // TestSTLS: RFC 2595 §4.

@@ -42,6 +42,7 @@ func (s *session) cmdQuit(arg string) error {
 		}
 		s.log.Info("pop3 update", "deleted", len(gone), "marked", len(uids))
 	}
+	s.srv.unlockMaildrop(s)
 	n, _ := s.drop.stat()
 	if n == 0 {
 		return s.ok("Ferrymail POP3 server signing off (maildrop empty)")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/textproto"
 	"strings"
 
 	"github.com/ferrymail/ferrymail/store"
@@ -46,7 +45,7 @@ func (s *session) cmdRetr(arg string) error {
 	if s.copyBuf == nil {
 		s.copyBuf = make([]byte, copyBufferSize)
 	}
-	dw := textproto.NewWriter(s.bw).DotWriter()
+	dw := &dotStuffer{w: s.bw}
 	// Only Read is passed on, so that io.CopyBuffer uses copyBuf.
 	if _, err := io.CopyBuffer(dw, struct{ io.Reader }{r}, s.copyBuf); err != nil {
 		return &fatalError{fmt.Errorf("sending message %d: %w", n, err)}
@@ -84,7 +83,7 @@ func (s *session) cmdTop(arg string) error {
 	} else {
 		s.topRd.Reset(r)
 	}
-	dw := textproto.NewWriter(s.bw).DotWriter()
+	dw := &dotStuffer{w: s.bw}
 	if err := writeTop(dw, s.topRd, lines); err != nil {
 		return &fatalError{fmt.Errorf("sending top of message %d: %w", n, err)}
 	}

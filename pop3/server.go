@@ -11,7 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ferrymail/ferrymail/internal/limits"
 	"github.com/ferrymail/ferrymail/internal/netutil"
+	"github.com/ferrymail/ferrymail/internal/observe"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -57,6 +59,14 @@ type Options struct {
 	MaxErrors int
 	// Implementation is announced in CAPA; "" means DefaultImplementation.
 	Implementation string
+	// Observer receives connections, commands and logins (for metrics);
+	// nil means none.
+	Observer observe.Observer
+	// LoginLimiter, shared with the other protocols, refuses logins from
+	// an address that has failed too often of late; nil means none. (No
+	// per-user session limit is needed: the maildrop lock of RFC 1939 §8
+	// already allows one POP3 session per user.)
+	LoginLimiter *limits.LoginLimiter
 }
 
 // Server is a POP3 server on a store. It is safe for concurrent use.
@@ -96,6 +106,7 @@ func New(opts Options, st *store.Store, logger *slog.Logger) *Server {
 	if opts.Implementation == "" {
 		opts.Implementation = DefaultImplementation
 	}
+	opts.Observer = observe.OrNop(opts.Observer)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		opts: opts, store: st, log: logger, ctx: ctx, cancel: cancel,
@@ -136,11 +147,13 @@ func (s *Server) ServeConn(nc net.Conn) bool {
 	if s.closing {
 		s.mu.Unlock()
 		nc.Close()
+		s.opts.Observer.ConnRefused(observe.POP3, "shutdown")
 		return false
 	}
 	s.sessions[sess] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
+	s.opts.Observer.ConnOpened(observe.POP3)
 	go func() {
 		defer s.wg.Done()
 		sess.serve()
@@ -214,12 +227,23 @@ func (s *Server) lock(a store.AccountID, sess *session) bool {
 // release ends a session: it drops its maildrop lock, if it holds one, and
 // forgets it.
 func (s *Server) release(sess *session) {
+	s.unlockMaildrop(sess)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, sess)
+	s.opts.Observer.ConnClosed(observe.POP3)
+}
+
+// unlockMaildrop drops the session's maildrop lock, if it holds one. QUIT
+// calls it before its +OK is sent (RFC 1939 §6: the lock is released when
+// the UPDATE state ends), so that a client that logs in again at once is
+// not refused with [IN-USE] by a session that has already said goodbye.
+func (s *Server) unlockMaildrop(sess *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sess.account.ID != 0 && s.locked[sess.account.ID] == sess {
 		delete(s.locked, sess.account.ID)
 	}
-	delete(s.sessions, sess)
 }
 
 func (s *Server) newSession(nc net.Conn) *session {

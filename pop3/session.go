@@ -212,7 +212,7 @@ func (s *session) endOnReadError(err error) {
 // dispatch runs one command line through the dispatch table and answers it.
 // It reports false when the session must end.
 func (s *session) dispatch(line string) bool {
-	start := time.Now()
+	start, before := time.Now(), s.state
 	name, arg, _ := strings.Cut(line, " ")
 	name = strings.ToUpper(name)
 	cmd, known := commands[name]
@@ -233,6 +233,7 @@ func (s *session) dispatch(line string) bool {
 	if err != nil {
 		keep, outcome = s.respondError(err)
 	}
+	s.observeCommand(name, before, outcome, time.Since(start), err)
 	// One line per command (CONVENTIONS §12), at Error only when the
 	// server failed. Credentials (PASS, AUTH, APOP arguments) are never
 	// logged.

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,9 +16,12 @@ import (
 	"time"
 
 	"github.com/ferrymail/ferrymail/imap"
+	"github.com/ferrymail/ferrymail/internal/limits"
+	"github.com/ferrymail/ferrymail/internal/observe"
 	"github.com/ferrymail/ferrymail/lmtp"
 	"github.com/ferrymail/ferrymail/pop3"
 	"github.com/ferrymail/ferrymail/server/admin"
+	"github.com/ferrymail/ferrymail/server/tlsconf"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -49,6 +53,31 @@ type Options struct {
 	// …) with a native argon2id one at the user's next successful login
 	// (store.Options.RehashOnLogin).
 	RehashPasswords bool
+	// IMAPSAddr and POP3SAddr are the implicit-TLS listeners (RFC 8314
+	// §3.3); "" means none. They serve the same IMAP and POP3 servers as
+	// the plain listeners.
+	IMAPSAddr, POP3SAddr string
+	// TLS: certificate files and STARTTLS (tls.go).
+	TLS TLSOptions
+	// AllowInsecureAuth lets clients off loopback log in without TLS
+	// (imap.Options and pop3.Options.AllowInsecureAuth).
+	AllowInsecureAuth bool
+	// UIDLTemplate is store.Options.UIDLTemplate: "" means the default.
+	UIDLTemplate string
+	// Reload re-reads the TLS certificate files each time it receives
+	// (cmd/ferrymail sends on SIGHUP); nil means never.
+	Reload <-chan struct{}
+	// MetricsAddr is the admin HTTP listener's address (Prometheus
+	// /metrics and /healthz, docs/observability.md); "" means none. A
+	// loopback address is recommended: the metrics are not authenticated.
+	MetricsAddr string
+	// Pprof serves net/http/pprof under /debug/pprof/ on the metrics
+	// listener (profiling; loopback only).
+	Pprof bool
+	// Limits are the connection and login limits and the timeouts of
+	// the [limits] section (listen_limits.go); the zero value limits
+	// nothing.
+	Limits limits.Config
 }
 
 // DefaultIMAPAddr: IMAP on loopback, on an unprivileged port (143 + 1000).
@@ -108,7 +137,7 @@ type listener struct {
 // services and closes the store. It returns nil after a clean stop.
 func (s *Server) Run(ctx context.Context) (err error) {
 	dir := s.opts.DataDir
-	st, err := store.Open(ctx, dir, store.Options{Logger: s.log, RehashOnLogin: s.opts.RehashPasswords})
+	st, err := store.Open(ctx, dir, store.Options{Logger: s.log, RehashOnLogin: s.opts.RehashPasswords, UIDLTemplate: s.opts.UIDLTemplate})
 	if errors.Is(err, store.ErrLocked) {
 		return fmt.Errorf("data directory %s is in use by another process (is ferrymail serve already running?)", dir)
 	}
@@ -122,7 +151,17 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	}()
 	s.warnIfShared(dir)
 
-	listeners, err := s.listen(st)
+	// After store.Open: a self-signed certificate is kept in the data
+	// directory, which now exists with mode 0700.
+	cert, err := s.loadCertificate()
+	if err != nil {
+		return err
+	}
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	defer stopReload()
+	go s.reloadOnSignal(reloadCtx, cert)
+
+	listeners, err := s.listen(st, cert)
 	if err != nil {
 		return err
 	}
@@ -152,14 +191,35 @@ func (s *Server) Run(ctx context.Context) (err error) {
 }
 
 // listen creates every listener and its service. The admin socket comes
-// first; IMAP and POP3 are added here.
-func (s *Server) listen(st *store.Store) ([]listener, error) {
+// first; IMAP and POP3 are added here, each with its implicit-TLS listener
+// when one is configured (cert is then not nil).
+func (s *Server) listen(st *store.Store, cert *tlsconf.Certificate) ([]listener, error) {
+	var tlsConfig, startTLSConfig *tls.Config
+	if cert != nil {
+		tlsConfig = cert.ServerConfig()
+		if s.opts.TLS.StartTLS != StartTLSOff {
+			startTLSConfig = tlsConfig
+		}
+	}
+
 	ln, err := admin.Listen(admin.SocketPath(s.opts.DataDir))
 	if err != nil {
 		return nil, err
 	}
 	adm := admin.New(st, s.log.With("listener", "admin"))
 	listeners := []listener{{name: "admin", srv: adm, ln: ln}}
+
+	obs, metricsLn, err := s.listenMetrics(st)
+	if err != nil {
+		closeListeners(listeners)
+		return nil, err
+	}
+	if metricsLn != nil {
+		listeners = append(listeners, *metricsLn)
+	}
+	adm.SetObserver(obs)
+	// One failed-login limiter for every protocol (internal/limits).
+	logins := s.opts.Limits.LoginLimiter()
 
 	pop3ln, err := net.Listen("tcp", s.opts.POP3Addr)
 	if err != nil {
@@ -168,8 +228,18 @@ func (s *Server) listen(st *store.Store) ([]listener, error) {
 	}
 	// The address is logged as bound, so that ":0" can be found out.
 	s.log.Info("listening", "service", "pop3", "addr", pop3ln.Addr().String())
-	pop3srv := pop3.New(pop3.Options{}, st, s.log.With("listener", "pop3"))
-	listeners = append(listeners, listener{name: "pop3", srv: pop3srv, ln: pop3ln})
+	pop3srv := pop3.New(pop3.Options{Observer: obs, TLSConfig: startTLSConfig, AllowInsecureAuth: s.opts.AllowInsecureAuth,
+		LoginLimiter: logins, IdleTimeout: s.opts.Limits.POP3IdleTimeout}, st, s.log.With("listener", "pop3"))
+	listeners = append(listeners, listener{name: "pop3", srv: pop3srv, ln: s.limitListener(pop3ln, observe.POP3, refusePOP3, obs)})
+	if s.opts.POP3SAddr != "" {
+		ln, err := s.listenTLS(s.opts.POP3SAddr, tlsConfig, observe.POP3, obs)
+		if err != nil {
+			closeListeners(listeners)
+			return nil, fmt.Errorf("listening for POP3S on %s: %w", s.opts.POP3SAddr, err)
+		}
+		s.log.Info("listening", "service", "pop3s", "addr", ln.Addr().String())
+		listeners = append(listeners, listener{name: "pop3s", srv: pop3srv, ln: ln})
+	}
 
 	imapln, err := net.Listen("tcp", s.opts.IMAPAddr)
 	if err != nil {
@@ -177,8 +247,18 @@ func (s *Server) listen(st *store.Store) ([]listener, error) {
 		return nil, fmt.Errorf("listening for IMAP on %s: %w", s.opts.IMAPAddr, err)
 	}
 	s.log.Info("listening", "service", "imap", "addr", imapln.Addr().String())
-	imapsrv := imap.New(imap.Options{}, st, s.log.With("listener", "imap"))
-	listeners = append(listeners, listener{name: "imap", srv: imapsrv, ln: imapln})
+	imapsrv := imap.New(imap.Options{Observer: obs, TLSConfig: startTLSConfig, AllowInsecureAuth: s.opts.AllowInsecureAuth,
+		LoginLimiter: logins, MaxConnectionsPerUser: s.opts.Limits.MaxConnectionsPerUser}, st, s.log.With("listener", "imap"))
+	listeners = append(listeners, listener{name: "imap", srv: imapsrv, ln: s.limitListener(imapln, observe.IMAP, refuseIMAP, obs)})
+	if s.opts.IMAPSAddr != "" {
+		ln, err := s.listenTLS(s.opts.IMAPSAddr, tlsConfig, observe.IMAP, obs)
+		if err != nil {
+			closeListeners(listeners)
+			return nil, fmt.Errorf("listening for IMAPS on %s: %w", s.opts.IMAPSAddr, err)
+		}
+		s.log.Info("listening", "service", "imaps", "addr", ln.Addr().String())
+		listeners = append(listeners, listener{name: "imaps", srv: imapsrv, ln: ln})
+	}
 
 	if s.opts.LMTPAddr != "" {
 		lmtpln, err := listenLMTP(s.opts.LMTPAddr)
@@ -187,8 +267,8 @@ func (s *Server) listen(st *store.Store) ([]listener, error) {
 			return nil, err
 		}
 		s.log.Info("listening", "service", "lmtp", "addr", lmtpln.Addr().String())
-		lmtpsrv := lmtp.New(lmtp.Options{}, st, s.log.With("listener", "lmtp"))
-		listeners = append(listeners, listener{name: "lmtp", srv: lmtpsrv, ln: lmtpln})
+		lmtpsrv := lmtp.New(lmtp.Options{Observer: obs, Timeout: s.opts.Limits.LMTPTimeout}, st, s.log.With("listener", "lmtp"))
+		listeners = append(listeners, listener{name: "lmtp", srv: lmtpsrv, ln: s.limitListener(lmtpln, observe.LMTP, refuseLMTP(), obs)})
 	}
 	return listeners, nil
 }
@@ -205,7 +285,14 @@ func closeListeners(listeners []listener) {
 func (s *Server) shutdown(listeners []listener) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
+	// A server with an implicit-TLS listener is in the list twice; its
+	// Shutdown closes all its listeners, and is called once.
+	stopped := make(map[service]bool)
 	for _, l := range listeners {
+		if stopped[l.srv] {
+			continue
+		}
+		stopped[l.srv] = true
 		if err := l.srv.Shutdown(ctx); err != nil {
 			s.log.Warn("stopping "+l.name, "err", err)
 			l.srv.Close()

@@ -24,7 +24,9 @@ func TestRunLifecycle(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	// Port 0: tests run in parallel, and must not need the default ports.
-	go func() { done <- New(Options{DataDir: dir, Logger: quietLogger(), POP3Addr: "127.0.0.1:0"}).Run(ctx) }()
+	go func() {
+		done <- New(Options{DataDir: dir, Logger: quietLogger(), POP3Addr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0"}).Run(ctx)
+	}()
 
 	var c *admin.Client
 	deadline := time.Now().Add(10 * time.Second)
