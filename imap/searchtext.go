@@ -57,6 +57,25 @@ func (m *matcher) reader() (*store.MessageReader, error) {
 	return m.r, nil
 }
 
+// open loads the structure and a reader together when neither is loaded:
+// one store lookup instead of two (store.OpenMessageStructure).
+func (m *matcher) open() error {
+	if m.r != nil || m.st != nil || m.gone {
+		return nil
+	}
+	m.s.srv.contentReads.Add(1)
+	r, st, err := m.s.srv.store.OpenMessageStructure(m.s.ctx, m.s.acct.ID, m.v.mbox.ID, m.v.msgs[m.i].uid)
+	if errors.Is(err, store.ErrMessageNotFound) {
+		m.gone = true // expunged meanwhile: matches no content criterion
+		return nil
+	}
+	if err != nil {
+		return m.s.storeErr(err)
+	}
+	m.r, m.st = r, st
+	return nil
+}
+
 func (m *matcher) structure() (*structure.Message, error) {
 	if m.st == nil && !m.gone {
 		m.s.srv.contentReads.Add(1)
@@ -79,6 +98,9 @@ func (m *matcher) structure() (*structure.Message, error) {
 // Values are unfolded and RFC 2047-decoded, compared case-insensitively.
 func (m *matcher) headerHas(key, value string) (bool, error) {
 	if m.header == nil {
+		if err := m.open(); err != nil {
+			return false, err
+		}
 		st, err := m.structure()
 		if err != nil || st == nil {
 			return false, err
@@ -128,6 +150,9 @@ func decodeHeader(raw []byte) []field {
 // converted from its charset to UTF-8; other parts are not text.
 func (m *matcher) bodyHas(s string) (bool, error) {
 	if m.body == nil {
+		if err := m.open(); err != nil {
+			return false, err
+		}
 		st, err := m.structure()
 		if err != nil || st == nil {
 			return false, err

@@ -146,6 +146,14 @@ func (s *Store) Authenticate(ctx context.Context, name, pw string) (Account, err
 // checkLogin verifies a login and returns the account with the stored hash
 // that matched.
 func (s *Store) checkLogin(ctx context.Context, name, pw string) (Account, string, error) {
+	// One hash per core at a time: more would not finish sooner, and each
+	// holds its memory (store.go, hashSlots).
+	select {
+	case s.hashSlots <- struct{}{}:
+		defer func() { <-s.hashSlots }()
+	case <-ctx.Done():
+		return Account{}, "", ctx.Err()
+	}
 	acc, hash, err := s.lookupAccount(ctx, name)
 	if errors.Is(err, ErrAccountNotFound) {
 		password.Verify(dummyHash(), pw)

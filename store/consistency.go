@@ -26,7 +26,8 @@ import (
 //   - per blob: the reference count equals the messages pointing to it, the
 //     chunks add up to its size and hash to its SHA-256, the content index
 //     points back to it, and its structure record decodes;
-//   - no chunk belongs to a blob that is neither recorded nor marked orphan.
+//   - no chunk belongs to a blob that is neither recorded nor marked orphan;
+//   - every mailbox loaded in the message index matches its records.
 //
 // It reads every message's bytes: meant for tests and `ferrymail verify`,
 // not for a hot path.
@@ -45,6 +46,8 @@ func (s *Store) CheckConsistency(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("checking consistency: %w", err)
 	}
+	// The in-memory message index must agree with the records (index.go).
+	errs = append(errs, s.checkIndex(ctx)...)
 	return errors.Join(errs...)
 }
 

@@ -118,6 +118,10 @@ type hub struct {
 	mu     sync.Mutex
 	subs   map[AccountID]map[*Subscription]struct{}
 	closed bool
+
+	// index is kept in step here: every committed change passes through
+	// publish (store/index.go).
+	index messageIndex
 }
 
 // Subscribe returns a subscription to the account's changes.
@@ -147,6 +151,7 @@ func (h *hub) publish(a AccountID, changes []Change) {
 	if len(changes) == 0 {
 		return
 	}
+	h.index.apply(changes)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sub := range h.subs[a] {

@@ -20,12 +20,13 @@ func (s *Store) Expunge(ctx context.Context, a AccountID, m MailboxID, uids []UI
 // limited to uids when it is not nil (UID EXPUNGE, RFC 4315 §2.1).
 func (s *Store) ExpungeDeleted(ctx context.Context, a AccountID, m MailboxID, uids []UID) ([]UID, error) {
 	if uids == nil {
-		msgs, err := s.Messages(ctx, a, m)
+		// From the in-memory index; expunge checks each flag again in badger.
+		msgs, err := s.MessageSummaries(ctx, a, m)
 		if err != nil {
 			return nil, err
 		}
 		for _, msg := range msgs {
-			if msg.HasFlag(FlagDeleted) {
+			if containsFold(msg.Flags, FlagDeleted) {
 				uids = append(uids, msg.UID)
 			}
 		}

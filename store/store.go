@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,11 @@ type Store struct {
 	maxSize  int64
 	ids      *badger.Sequence // mailbox, account and blob IDs (not UIDs)
 	rehash   bool             // Options.RehashOnLogin
+
+	// hashSlots bounds the password hashes computed at once (argon2id
+	// takes 19 MiB each): a burst of 1,000 logins, as after a restart,
+	// would otherwise hold 19 GiB (docs/benchmarks.md, "Scale").
+	hashSlots chan struct{}
 
 	accountLocks sync.Map   // AccountID -> *sync.Mutex
 	purgeMu      sync.Mutex // one purge of deleted mailboxes at a time
@@ -141,7 +147,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxMessageSize
 	}
-	s := &Store{db: db, lock: lock, log: log, template: tmpl, maxSize: maxSize, ids: seq, rehash: opts.RehashOnLogin, stop: make(chan struct{})}
+	s := &Store{db: db, lock: lock, log: log, template: tmpl, maxSize: maxSize, ids: seq, rehash: opts.RehashOnLogin, stop: make(chan struct{}),
+		hashSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	// Nothing writes yet, so every orphan mark left now is from a crash.
 	if err := s.sweepOrphans(ctx); err != nil {
 		s.Close()
