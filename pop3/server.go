@@ -80,12 +80,12 @@ type Server struct {
 	cancel context.CancelFunc
 	nextID atomic.Uint64
 
-	mu        sync.Mutex
-	closing   bool
-	listeners map[net.Listener]struct{}
-	sessions  map[*session]struct{}
-	locked    map[store.AccountID]*session // RFC 1939 §8 maildrop locks
-	wg        sync.WaitGroup               // sessions
+	lns netutil.Listeners
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	locked   map[store.AccountID]*session // RFC 1939 §8 maildrop locks
+	wg       sync.WaitGroup               // sessions
 }
 
 // New returns a server for st. The caller keeps owning st and closes it
@@ -110,33 +110,15 @@ func New(opts Options, st *store.Store, logger *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		opts: opts, store: st, log: logger, ctx: ctx, cancel: cancel,
-		listeners: make(map[net.Listener]struct{}),
-		sessions:  make(map[*session]struct{}),
-		locked:    make(map[store.AccountID]*session),
+		sessions: make(map[*session]struct{}),
+		locked:   make(map[store.AccountID]*session),
 	}
 }
 
 // Serve accepts connections on ln until Shutdown or Close, and then returns
 // ErrServerClosed. It closes ln.
 func (s *Server) Serve(ln net.Listener) error {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
-		ln.Close()
-		return ErrServerClosed
-	}
-	s.listeners[ln] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, ln)
-		s.mu.Unlock()
-		ln.Close()
-	}()
-
-	return netutil.AcceptLoop(ln, netutil.AcceptOptions{
-		Name: "pop3", Log: s.log, Closing: s.isClosing, Closed: ErrServerClosed,
-	}, s.ServeConn)
+	return s.lns.Serve(ln, netutil.AcceptOptions{Name: "pop3", Log: s.log, Closed: ErrServerClosed}, s.ServeConn)
 }
 
 // ServeConn runs a session on an accepted connection in a new goroutine.
@@ -144,7 +126,9 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) ServeConn(nc net.Conn) bool {
 	sess := s.newSession(nc)
 	s.mu.Lock()
-	if s.closing {
+	// Checked under mu: Shutdown closes the listeners before it takes mu
+	// to reach the sessions, so a session added here is one it sees.
+	if s.lns.Closed() {
 		s.mu.Unlock()
 		nc.Close()
 		s.opts.Observer.ConnRefused(observe.POP3, "shutdown")
@@ -161,22 +145,13 @@ func (s *Server) ServeConn(nc net.Conn) bool {
 	return true
 }
 
-func (s *Server) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
-
 // Shutdown stops accepting connections, answers every session waiting for a
 // command with "-ERR [SYS/TEMP]" and closes it, lets sessions in the middle
 // of a command finish it, and waits for all of them until ctx ends. No
 // session is in UPDATE because of a shutdown: its DELEs are not carried out.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.lns.Close()
 	s.mu.Lock()
-	s.closing = true
-	for ln := range s.listeners {
-		ln.Close()
-	}
 	for sess := range s.sessions {
 		sess.interruptIfIdle()
 	}
@@ -198,11 +173,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close closes the listeners and every connection at once, cancels store
 // calls in progress, and waits for the sessions to end.
 func (s *Server) Close() error {
+	s.lns.Close()
 	s.mu.Lock()
-	s.closing = true
-	for ln := range s.listeners {
-		ln.Close()
-	}
 	for sess := range s.sessions {
 		sess.raw.Close()
 	}

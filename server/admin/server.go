@@ -32,11 +32,11 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu        sync.Mutex
-	closing   bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]bool // value: a request is being answered
-	wg        sync.WaitGroup    // connection handlers
+	lns netutil.Listeners
+
+	mu    sync.Mutex
+	conns map[net.Conn]bool // value: a request is being answered
+	wg    sync.WaitGroup    // connection handlers
 }
 
 // New returns an admin server on an open store. The caller keeps owning the
@@ -48,39 +48,23 @@ func New(st *store.Store, logger *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		api: NewLocal(st), log: logger, obs: observe.Nop{}, ctx: ctx, cancel: cancel,
-		listeners: make(map[net.Listener]struct{}),
-		conns:     make(map[net.Conn]bool),
+		conns: make(map[net.Conn]bool),
 	}
 }
 
 // Serve accepts connections on ln until Shutdown or Close, and then returns
 // ErrServerClosed. It closes ln.
 func (s *Server) Serve(ln net.Listener) error {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
-		ln.Close()
-		return ErrServerClosed
-	}
-	s.listeners[ln] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, ln)
-		s.mu.Unlock()
-		ln.Close()
-	}()
-
-	return netutil.AcceptLoop(ln, netutil.AcceptOptions{
-		Name: "admin", Log: s.log, Closing: s.isClosing, Closed: ErrServerClosed,
-	}, s.track)
+	return s.lns.Serve(ln, netutil.AcceptOptions{Name: "admin", Log: s.log, Closed: ErrServerClosed}, s.track)
 }
 
 // track registers an accepted connection and serves it in a new goroutine.
 // It reports false (and closes nc) when the server is shutting down.
 func (s *Server) track(nc net.Conn) bool {
 	s.mu.Lock()
-	if s.closing {
+	// Checked under mu: Shutdown closes the listeners before it takes mu
+	// to reach the connections, so one added here is one it sees.
+	if s.lns.Closed() {
 		s.mu.Unlock()
 		nc.Close()
 		return false
@@ -92,18 +76,12 @@ func (s *Server) track(nc net.Conn) bool {
 	return true
 }
 
-func (s *Server) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
-
 // setBusy marks a connection as answering a request (or not). It reports
 // false when the server is shutting down and the connection should end.
 func (s *Server) setBusy(c net.Conn, busy bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing {
+	if s.lns.Closed() {
 		return false
 	}
 	s.conns[c] = busy
@@ -272,11 +250,8 @@ func watchClose(c net.Conn, cancel context.CancelFunc) (stop func() bool) {
 // requests being answered to finish. When ctx ends first, it closes
 // everything as Close does and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.lns.Close()
 	s.mu.Lock()
-	s.closing = true
-	for ln := range s.listeners {
-		ln.Close()
-	}
 	for c, busy := range s.conns {
 		if !busy {
 			c.Close()
@@ -302,11 +277,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close stops the server at once: listeners and connections are closed and
 // store calls still running are cancelled. It waits for the handlers to end.
 func (s *Server) Close() error {
+	s.lns.Close()
 	s.mu.Lock()
-	s.closing = true
-	for ln := range s.listeners {
-		ln.Close()
-	}
 	for c := range s.conns {
 		c.Close()
 	}
