@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ferrymail/ferrymail/bench/loadgen"
 )
@@ -187,19 +185,7 @@ func TestBenchFerrymailTLS(t *testing.T) {
 	dir := t.TempDir()
 	mustSucceed(t, benchPassword+"\n", "user", "add", "--data", dir, "bench1")
 	p := startServe(t, dir, "--imaps", "127.0.0.1:0", "--pop3s", "127.0.0.1:0")
-	addr := func(service string) string { // as imapAddr: logged at startup
-		re := regexp.MustCompile(`msg=listening service=` + service + ` addr=(\S+)`)
-		deadline := time.Now().Add(serveReadyTimeout)
-		for {
-			if m := re.FindStringSubmatch(p.stderr.String()); m != nil {
-				return m[1]
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no %s listener logged:\n%s", service, p.stderr)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	addr := func(service string) string { return serviceAddr(t, p, service) }
 	one := []string{"--user-prefix", "bench", "--user-count", "1", "--password", benchPassword, "--clients", "1",
 		"--duration", "1s", "--warmup", "0s", "--idle", "20ms", "--json"}
 	for _, tc := range []struct {

@@ -2,10 +2,8 @@ package tests
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ferrymail/ferrymail/store"
 )
@@ -18,23 +16,9 @@ const (
 	imapPass = "imap secret"
 )
 
-var imapAddrRE = regexp.MustCompile(`msg=listening service=imap addr=(\S+)`)
-
 // imapAddr returns the address the server's IMAP listener is bound to, as
 // logged at startup (the tests listen on port 0).
-func imapAddr(t *testing.T, p *serveProc) string {
-	t.Helper()
-	deadline := time.Now().Add(serveReadyTimeout)
-	for {
-		if m := imapAddrRE.FindStringSubmatch(p.stderr.String()); m != nil {
-			return m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ferrymail serve did not log its IMAP address; output:\n%s", p.stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+func imapAddr(t *testing.T, p *serveProc) string { return serviceAddr(t, p, "imap") }
 
 // imapSeed creates the account and appends bodies to the named mailbox,
 // with the store opened by the test: the server must not be running.

@@ -10,26 +10,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
-
-var lmtpAddrRE = regexp.MustCompile(`msg=listening service=lmtp addr=(\S+)`)
 
 // lmtpAddr returns the address the server's LMTP listener is bound to, as
 // logged at startup.
-func lmtpAddr(t *testing.T, p *serveProc) string {
-	t.Helper()
-	deadline := time.Now().Add(serveReadyTimeout)
-	for {
-		if m := lmtpAddrRE.FindStringSubmatch(p.stderr.String()); m != nil {
-			return m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ferrymail serve did not log its LMTP address; output:\n%s", p.stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+func lmtpAddr(t *testing.T, p *serveProc) string { return serviceAddr(t, p, "lmtp") }
 
 // lmtpSwaksScript: an IMAP session IDLEs in INBOX while swaks delivers over
 // LMTP; the EXISTS it sees, swaks's result and a POP3 session's view

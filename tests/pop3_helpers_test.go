@@ -3,7 +3,6 @@ package tests
 import (
 	"context"
 	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,23 +20,9 @@ const (
 	clientTimeout = 30 * time.Second
 )
 
-var pop3AddrRE = regexp.MustCompile(`msg=listening service=pop3 addr=(\S+)`)
-
 // pop3Addr returns the address the server's POP3 listener is bound to, as
 // logged at startup (the tests listen on port 0).
-func pop3Addr(t *testing.T, p *serveProc) string {
-	t.Helper()
-	deadline := time.Now().Add(serveReadyTimeout)
-	for {
-		if m := pop3AddrRE.FindStringSubmatch(p.stderr.String()); m != nil {
-			return m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ferrymail serve did not log its POP3 address; output:\n%s", p.stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+func pop3Addr(t *testing.T, p *serveProc) string { return serviceAddr(t, p, "pop3") }
 
 // pop3Seed creates the account (if new) and appends bodies to its INBOX,
 // with the store opened by the test: the server must not be running.

@@ -5,27 +5,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"testing"
-	"time"
 )
-
-var pop3IMAPAddrRE = regexp.MustCompile(`msg=listening service=imap addr=(\S+)`)
-
-// pop3IMAPAddr returns the server's IMAP address, as logged at startup.
-func pop3IMAPAddr(t *testing.T, p *serveProc) string {
-	t.Helper()
-	deadline := time.Now().Add(serveReadyTimeout)
-	for {
-		if m := pop3IMAPAddrRE.FindStringSubmatch(p.stderr.String()); m != nil {
-			return m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ferrymail serve did not log its IMAP address; output:\n%s", p.stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // pop3IMAPScript: an IMAP APPEND is listed by the next POP3 login, and a
 // POP3 DELE+QUIT reaches a selected IMAP session as EXPUNGE.
@@ -61,7 +42,7 @@ func TestPOP3SeenByIMAP(t *testing.T) {
 	pop3Seed(t, dir, pop3Bodies...)
 	srv := startServe(t, dir)
 	_, pport, _ := net.SplitHostPort(pop3Addr(t, srv))
-	host, iport, _ := net.SplitHostPort(pop3IMAPAddr(t, srv))
+	host, iport, _ := net.SplitHostPort(imapAddr(t, srv))
 	script := filepath.Join(t.TempDir(), "pop3_imap.py")
 	if err := os.WriteFile(script, []byte(pop3IMAPScript), 0o600); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"syscall"
 	"testing"
@@ -113,5 +114,30 @@ func (p *serveProc) sigterm(t *testing.T) {
 	t.Helper()
 	if code := p.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("ferrymail serve exited %d after SIGTERM, want 0; output:\n%s", code, p.stderr)
+	}
+}
+
+// serviceAddr returns the bound address of one of serve's listeners
+// ("imap", "pop3s", "lmtp", "metrics" …), as logged at startup: the tests
+// listen on port 0. The one place that reads it from the log.
+func serviceAddr(t *testing.T, p *serveProc, service string) string {
+	t.Helper()
+	re := regexp.MustCompile(`msg=listening service=` + service + ` addr=(\S+)`)
+	return waitLog(t, p, re, "its "+service+" address")[1]
+}
+
+// waitLog waits until the server's output matches re and returns the
+// submatches of the last match.
+func waitLog(t *testing.T, p *serveProc, re *regexp.Regexp, what string) []string {
+	t.Helper()
+	deadline := time.Now().Add(serveReadyTimeout)
+	for {
+		if ms := re.FindAllStringSubmatch(p.stderr.String(), -1); ms != nil {
+			return ms[len(ms)-1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ferrymail serve did not log %s within %v; output:\n%s", what, serveReadyTimeout, p.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

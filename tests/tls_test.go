@@ -33,30 +33,6 @@ import (
 // tlsBody is the message the TLS tests fetch over every kind of connection.
 const tlsBody = "From: a@example.org\r\nSubject: over TLS\r\nMessage-ID: <tls@example.org>\r\n\r\nsecret body\r\n"
 
-// serviceAddr returns the bound address of one of serve's listeners
-// ("imaps", "pop3s" …), as logged at startup.
-func serviceAddr(t *testing.T, p *serveProc, service string) string {
-	t.Helper()
-	re := regexp.MustCompile(`msg=listening service=` + service + ` addr=(\S+)`)
-	return waitLog(t, p, re, "its "+service+" address")[1]
-}
-
-// waitLog waits until the server's output matches re and returns the
-// submatches of the last match.
-func waitLog(t *testing.T, p *serveProc, re *regexp.Regexp, what string) []string {
-	t.Helper()
-	deadline := time.Now().Add(serveReadyTimeout)
-	for {
-		if ms := re.FindAllStringSubmatch(p.stderr.String(), -1); ms != nil {
-			return ms[len(ms)-1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ferrymail serve did not log %s within %v; output:\n%s", what, serveReadyTimeout, p.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 var (
 	generatedRE = regexp.MustCompile(`msg="TLS certificate: self-signed, generated" cert=(\S+) sha256=(\S+)`)
 	reusedRE    = regexp.MustCompile(`msg="TLS certificate: self-signed, reused" cert=(\S+) sha256=(\S+)`)
