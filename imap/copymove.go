@@ -76,7 +76,7 @@ func (s *session) destMailbox(name string) (store.Mailbox, error) {
 func (v *selected) liveUIDs(idx []int) []store.UID {
 	uids := make([]store.UID, 0, len(idx))
 	for _, i := range idx {
-		if !v.msgs[i].gone {
+		if !v.msgs[i].gone() {
 			uids = append(uids, v.msgs[i].uid)
 		}
 	}

@@ -23,8 +23,11 @@
 //     goroutine of its own, and so does the view's event drain, which is why
 //     the selected view has a mutex.
 //   - Each selected session keeps its own view of the mailbox (view.go): the
-//     UIDs in sequence order, flags, INTERNALDATE and size of every message,
-//     and how many messages the client has been told of. The view is fed by
+//     UIDs in sequence order, the flags (as IDs into an interned table) and
+//     MODSEQ of every message as last synchronised, and how many messages
+//     the client has been told of: 16 bytes a message. INTERNALDATE and size,
+//     which never change for a UID, are read from the store's shared
+//     in-memory index when needed (store.IndexReader). The view is fed by
 //     the store's change events (store.Subscribe), which the store publishes
 //     in commit order per account, whoever the writer is: another IMAP
 //     session, POP3, delivery, the importer, the admin CLI through the
@@ -46,13 +49,14 @@
 //     view directly and are not echoed back.
 //   - "*" and "$" are resolved against the view (numset.go); only messages
 //     the client has been told of are addressable.
-//   - FETCH reads FLAGS, UID, INTERNALDATE and RFC822.SIZE from the view,
+//   - FETCH reads FLAGS and UID from the view, INTERNALDATE and RFC822.SIZE
+//     from the store's index (a message gone from it is left out),
 //     ENVELOPE, BODYSTRUCTURE and section offsets from the structure the
 //     store computed at ingest, and streams section bytes from the stored
 //     message (never rebuilt, so BODY[] is exactly RFC822.SIZE bytes,
 //     malformed mail included). SEARCH answers sequence, UID, flag, date,
-//     size and MODSEQ criteria from the view, and opens a message only for
-//     header, body and sent-date criteria.
+//     size and MODSEQ criteria from the view and the store's index, and
+//     opens a message only for header, body and sent-date criteria.
 //   - Nothing here holds a store lock while writing to a socket: the store
 //     takes its locks inside its calls, and publishes to in-memory queues.
 //   - Authentication policy: a connection may log in when it is TLS,

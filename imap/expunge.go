@@ -47,7 +47,7 @@ func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) (err e
 	}
 	var which []store.UID
 	for _, i := range idx {
-		if m := &v.msgs[i]; !m.gone && containsFold(m.flags, store.FlagDeleted) {
+		if m := &v.msgs[i]; !m.gone() && containsFold(v.flags(m), store.FlagDeleted) {
 			which = append(which, m.uid)
 		}
 	}

@@ -13,7 +13,8 @@ import (
 )
 
 // Fetch implements FETCH and UID FETCH (RFC 9051 §6.4.5) with BINARY
-// (RFC 3516). FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the view;
+// (RFC 3516). FLAGS and UID come from the view, INTERNALDATE and
+// RFC822.SIZE from the store's in-memory index (indexLookup);
 // ENVELOPE, BODYSTRUCTURE and section offsets from the structure stored at
 // ingest; section bytes are streamed from the stored message, never
 // rebuilt, so BODY[] is exactly RFC822.SIZE bytes.
@@ -30,12 +31,13 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			return err
 		}
 	}
+	ix := &indexLookup{s: s, v: v}
 	for _, i := range idx {
 		m := v.msgs[i]
-		if m.gone {
+		if m.gone() {
 			continue // RFC 9051 §7.5.1: expunged, EXPUNGE not yet sent
 		}
-		if err := s.fetchOne(w, v, uint32(i+1), &m, options, seen[m.uid]); err != nil {
+		if err := s.fetchOne(w, v, ix, uint32(i+1), &m, options, seen[m.uid]); err != nil {
 			return err
 		}
 	}
@@ -63,7 +65,7 @@ func setsSeen(o *imap.FetchOptions) bool {
 func (s *session) markSeen(v *selected, idx []int) (map[store.UID]bool, error) {
 	var uids []store.UID
 	for _, i := range idx {
-		if m := &v.msgs[i]; !m.gone && !containsFold(m.flags, store.FlagSeen) {
+		if m := &v.msgs[i]; !m.gone() && !containsFold(v.flags(m), store.FlagSeen) {
 			uids = append(uids, m.uid)
 		}
 	}
@@ -87,7 +89,7 @@ func (s *session) markSeen(v *selected, idx []int) (map[store.UID]bool, error) {
 func (v *selected) applyOwn(res store.FlagsResult) {
 	for _, c := range res.Current {
 		if i := v.find(c.UID); i >= 0 && c.ModSeq >= v.msgs[i].modseq {
-			v.msgs[i].flags, v.msgs[i].modseq = c.Flags, c.ModSeq
+			v.setFlags(&v.msgs[i], c.Flags, c.ModSeq)
 		}
 	}
 	for _, u := range res.Updated {
@@ -99,7 +101,7 @@ func (v *selected) applyOwn(res store.FlagsResult) {
 // fetchOne writes one message's FETCH response. The stored bytes and
 // structure are opened before anything is written, so a message expunged
 // meanwhile is skipped rather than half-answered.
-func (s *session) fetchOne(w *imapserver.FetchWriter, v *selected, seq uint32, m *msgView, o *imap.FetchOptions, flagsChanged bool) error {
+func (s *session) fetchOne(w *imapserver.FetchWriter, v *selected, ix *indexLookup, seq uint32, m *msgView, o *imap.FetchOptions, flagsChanged bool) error {
 	var r *store.MessageReader
 	var st *structure.Message
 	var err error
@@ -117,10 +119,18 @@ func (s *session) fetchOne(w *imapserver.FetchWriter, v *selected, seq uint32, m
 			return s.skipGone(err)
 		}
 	}
+	var date time.Time
+	var size int64
+	if o.InternalDate || o.RFC822Size || r != nil {
+		var ok bool
+		if date, size, ok, err = ix.dateSize(m.uid); err != nil || !ok {
+			return err // !ok: expunged meanwhile, left out as above
+		}
+	}
 	// Everything that can fail on the message's content is worked out
 	// before the response starts: an error after CreateMessage would leave
 	// a half-written FETCH.
-	p, err := planSections(r, m.size, st, o)
+	p, err := planSections(r, size, st, o)
 	if err != nil {
 		return err
 	}
@@ -128,14 +138,14 @@ func (s *session) fetchOne(w *imapserver.FetchWriter, v *selected, seq uint32, m
 	rw := w.CreateMessage(seq)
 	rw.WriteUID(imap.UID(m.uid)) // always first: clients match literals by UID (GO-IMAP-NOTES §5 gotcha 3)
 	if o.Flags || flagsChanged {
-		rw.WriteFlags(imapFlags(m.flags))
+		rw.WriteFlags(imapFlags(v.flags(m)))
 		v.clearDirty(int(seq - 1)) // the client has the current flags now
 	}
 	if o.InternalDate {
-		rw.WriteInternalDate(m.date)
+		rw.WriteInternalDate(date)
 	}
 	if o.RFC822Size {
-		rw.WriteRFC822Size(m.size)
+		rw.WriteRFC822Size(size)
 	}
 	if o.Envelope {
 		rw.WriteEnvelope(envelope(&st.Envelope))
@@ -231,8 +241,8 @@ func writeLiteral(lw io.WriteCloser, fill func(io.Writer) error) error {
 }
 
 func (v *selected) clearDirty(i int) {
-	if v.msgs[i].dirty {
-		v.msgs[i].dirty = false
+	if v.msgs[i].dirty() {
+		v.msgs[i].setDirty(false)
 		v.nDirty--
 	}
 }

@@ -25,7 +25,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	idx := v.resolve(numSet)
 	uids := make([]store.UID, 0, len(idx))
 	for _, i := range idx {
-		if !v.msgs[i].gone {
+		if !v.msgs[i].gone() {
 			uids = append(uids, v.msgs[i].uid)
 		}
 	}
@@ -54,7 +54,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 		}
 		rw := w.CreateMessage(uint32(i + 1))
 		rw.WriteUID(imap.UID(c.UID))
-		rw.WriteFlags(imapFlags(v.msgs[i].flags))
+		rw.WriteFlags(imapFlags(v.flags(&v.msgs[i])))
 		v.clearDirty(i)
 		if err := rw.Close(); err != nil {
 			return err

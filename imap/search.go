@@ -13,8 +13,9 @@ import (
 
 // Search implements SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH
 // (RFC 4731) and SEARCHRES (RFC 5182). Sequence, UID, flag, INTERNALDATE,
-// size and MODSEQ criteria are answered from the session's view without a
-// store read; the message is opened only when a header, body or sent-date
+// size and MODSEQ criteria are answered from the session's view and the
+// store's in-memory index (dates, sizes: indexLookup) without a message
+// read; the message is opened only when a header, body or sent-date
 // criterion is reached, and only for messages the cheap criteria left in.
 // \Recent is not kept (RFC 9051 removed it): RECENT and NEW match nothing,
 // OLD everything.
@@ -24,10 +25,10 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.sync() // answer from the current state; reported changes wait for Poll
-	m := &matcher{s: s, v: v}
+	m := &matcher{s: s, v: v, ix: &indexLookup{s: s, v: v}}
 	var hits []int
 	for i := 0; i < v.announced; i++ {
-		if v.msgs[i].gone {
+		if v.msgs[i].gone() {
 			continue
 		}
 		m.reset(i)
@@ -110,7 +111,7 @@ func explicitAll(o *imap.SearchOptions) bool { return o.ReturnAll && !o.ReturnMi
 // match evaluates criteria on the current message: cheap criteria first.
 func (m *matcher) match(c *imap.SearchCriteria) (bool, error) {
 	if !m.matchCheap(c) {
-		return false, nil
+		return false, m.err
 	}
 	for _, n := range c.Not {
 		ok, err := m.match(&n)
@@ -144,20 +145,28 @@ func (m *matcher) matchCheap(c *imap.SearchCriteria) bool {
 		}
 	}
 	for _, f := range c.Flag {
-		if strings.EqualFold(string(f), `\Recent`) || !containsFold(msg.flags, string(f)) {
+		if strings.EqualFold(string(f), `\Recent`) || !containsFold(v.flags(msg), string(f)) {
 			return false
 		}
 	}
 	for _, f := range c.NotFlag {
-		if !strings.EqualFold(string(f), `\Recent`) && containsFold(msg.flags, string(f)) {
+		if !strings.EqualFold(string(f), `\Recent`) && containsFold(v.flags(msg), string(f)) {
 			return false
 		}
 	}
-	if !dateIn(msg.date, c.Since, c.Before) {
-		return false
-	}
-	if (c.Larger > 0 && msg.size <= c.Larger) || (c.Smaller > 0 && msg.size >= c.Smaller) {
-		return false
+	if !c.Since.IsZero() || !c.Before.IsZero() || c.Larger > 0 || c.Smaller > 0 {
+		// INTERNALDATE and size are not kept in the view (msgView).
+		date, size, ok, err := m.ix.dateSize(msg.uid)
+		if err != nil || !ok {
+			m.err = err // !ok: expunged meanwhile, matches nothing
+			return false
+		}
+		if !dateIn(date, c.Since, c.Before) {
+			return false
+		}
+		if (c.Larger > 0 && size <= c.Larger) || (c.Smaller > 0 && size >= c.Smaller) {
+			return false
+		}
 	}
 	if c.ModSeq != nil && msg.modseq < c.ModSeq.ModSeq { // RFC 7162 §3.1.5
 		return false

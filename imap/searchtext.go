@@ -21,9 +21,11 @@ const maxSearchText = 16 << 20
 // matcher evaluates SEARCH criteria on one message at a time, loading its
 // structure, header and text at most once and only when asked.
 type matcher struct {
-	s *session
-	v *selected
-	i int
+	s   *session
+	v   *selected
+	ix  *indexLookup // INTERNALDATE and size, shared by the whole SEARCH
+	i   int
+	err error // a store failure met by matchCheap
 
 	r      *store.MessageReader
 	st     *structure.Message
@@ -38,7 +40,7 @@ func (m *matcher) reset(i int) {
 	if m.r != nil {
 		m.r.Close()
 	}
-	*m = matcher{s: m.s, v: m.v, i: i}
+	*m = matcher{s: m.s, v: m.v, ix: m.ix, i: i}
 }
 
 func (m *matcher) reader() (*store.MessageReader, error) {

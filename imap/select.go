@@ -25,12 +25,11 @@ func (s *session) Select(name string, options *imap.SelectOptions) (_ *imap.Sele
 		sub.Close()
 		return nil, err
 	}
-	msgs, err := s.srv.store.MessageSummaries(s.ctx, s.acct.ID, mb.ID)
+	v, err := newView(s.ctx, s.srv.store, s.acct.ID, mb, sub, options.ReadOnly)
 	if err != nil {
 		sub.Close()
 		return nil, s.storeErr(err)
 	}
-	v := newView(mb, sub, msgs, options.ReadOnly)
 	s.sel.Store(v)
 	v.mu.Lock() // the view's drain goroutine runs from now on
 	defer v.mu.Unlock()
@@ -49,7 +48,7 @@ func (s *session) Select(name string, options *imap.SelectOptions) (_ *imap.Sele
 		data.PermanentFlags = []imap.Flag{}
 	}
 	for i := range v.announced {
-		if !containsFold(v.msgs[i].flags, store.FlagSeen) {
+		if !containsFold(v.flags(&v.msgs[i]), store.FlagSeen) {
 			data.FirstUnseenSeqNum = uint32(i + 1) // RFC 3501 §7.1 UNSEEN
 			break
 		}

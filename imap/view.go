@@ -1,6 +1,8 @@
 package imap
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -13,18 +15,40 @@ import (
 	"github.com/ferrymail/ferrymail/store"
 )
 
-// msgView is what a session knows of one message: enough to answer FLAGS,
-// UID, INTERNALDATE, RFC822.SIZE and every SEARCH criterion that needs no
-// message bytes, without a store read.
+// msgView is what a session must own of one message: its place in the
+// sequence-number map (RFC 9051 §2.3.1.2), and the flags and MODSEQ as the
+// session last synchronised them, which may differ from the store's
+// between sync points (RFC 9051 §7.5.1). 16 bytes, so that a session with
+// a million messages selected costs ≈15 MiB rather than ≈76 (issue 8). What
+// never changes for a UID, INTERNALDATE and RFC822.SIZE, is read from the
+// store's shared index when a FETCH or SEARCH needs it (dateSize).
 type msgView struct {
 	uid    store.UID
+	bits   uint32 // flag-set ID (into selected.flagSets) | goneBit | dirtyBit
 	modseq uint64
-	flags  []string
-	date   time.Time
-	size   int64
-	gone   bool // expunged in the store, EXPUNGE not yet sent
-	dirty  bool // flags changed by someone else, FETCH not yet sent
 }
+
+const (
+	goneBit     = 1 << 31 // expunged in the store, EXPUNGE not yet sent
+	dirtyBit    = 1 << 30 // flags changed by someone else, FETCH not yet sent
+	flagSetMask = dirtyBit - 1
+)
+
+func (m *msgView) gone() bool      { return m.bits&goneBit != 0 }
+func (m *msgView) dirty() bool     { return m.bits&dirtyBit != 0 }
+func (m *msgView) flagSet() uint32 { return m.bits & flagSetMask }
+
+func (m *msgView) setGone() { m.bits |= goneBit }
+
+func (m *msgView) setDirty(d bool) {
+	if d {
+		m.bits |= dirtyBit
+	} else {
+		m.bits &^= dirtyBit
+	}
+}
+
+func (m *msgView) setFlagSet(id uint32) { m.bits = m.bits&^flagSetMask | id }
 
 // selected is a session's view of its selected mailbox (RFC 9051 §2.3.1.2:
 // the sequence-number map belongs to the session). It is fed by the store's
@@ -41,6 +65,12 @@ type selected struct {
 	nGone     int
 	nDirty    int
 
+	// flagSets interns the flag lists of msgs: a mailbox has few distinct
+	// combinations. Lists no message uses any more are dropped when the
+	// table outgrows the mailbox (compactFlagSets).
+	flagSets   [][]string
+	flagSetIDs map[string]uint32 // flag list joined by "\x00" -> ID
+
 	keywords   []string // mailbox keywords, for FLAGS
 	flagsDirty bool     // keywords grew: send FLAGS
 
@@ -56,17 +86,133 @@ type selected struct {
 	wake chan struct{}
 }
 
-func newView(mbox store.Mailbox, sub *store.Subscription, msgs []store.MessageSummary, readOnly bool) *selected {
+// newView streams mailbox mbox's listing from the store's index into a new
+// view (no intermediate copy of the listing) and starts its drain
+// goroutine.
+func newView(ctx context.Context, st *store.Store, a store.AccountID, mbox store.Mailbox, sub *store.Subscription, readOnly bool) (*selected, error) {
 	v := &selected{mbox: mbox, sub: sub, readOnly: readOnly, own: make(map[uint64]struct{}),
-		keywords: slices.Clone(mbox.Keywords), msgs: make([]msgView, len(msgs))}
-	for i := range msgs {
-		m := &msgs[i]
-		v.msgs[i] = msgView{uid: m.UID, modseq: m.ModSeq, flags: m.Flags, date: m.InternalDate, size: m.Size}
+		keywords: slices.Clone(mbox.Keywords), flagSetIDs: make(map[string]uint32)}
+	// The index hands out its own interned flag lists, so one list is
+	// recognised by its backing array without joining it; this map lives
+	// only while the listing is read. (Its IDs stay valid: each message
+	// adds at most one list, so the table never outgrows the listing here
+	// and compactFlagSets does not run.)
+	type array struct {
+		first *string
+		n     int
+	}
+	byArray := make(map[array]uint32)
+	var last array // neighbours mostly share their flags: skip the map then
+	var lastID uint32
+	err := st.EachMessageSummary(ctx, a, mbox.ID,
+		func(n int) { v.msgs = make([]msgView, 0, n) },
+		func(m *store.MessageSummary) {
+			var key array
+			if len(m.Flags) > 0 {
+				key = array{&m.Flags[0], len(m.Flags)}
+			}
+			id, ok := lastID, key == last && len(v.flagSets) > 0
+			if !ok {
+				if id, ok = byArray[key]; !ok {
+					id = v.intern(m.Flags)
+					byArray[key] = id
+				}
+				last, lastID = key, id
+			}
+			v.msgs = append(v.msgs, msgView{uid: m.UID, bits: id, modseq: m.ModSeq})
+		})
+	if err != nil {
+		return nil, err
 	}
 	v.announced = len(v.msgs)
 	v.wake = make(chan struct{}, 1)
 	go v.drain()
-	return v
+	return v, nil
+}
+
+// intern returns the ID of flags' entry in v.flagSets, adding it if new.
+// The list is kept as given (it is shared with the store or an event and
+// never modified). Caller holds v.mu, or is newView.
+func (v *selected) intern(flags []string) uint32 {
+	key := strings.Join(flags, "\x00")
+	if id, ok := v.flagSetIDs[key]; ok {
+		return id
+	}
+	if len(v.flagSets) >= max(minFlagSetsCompacted, 2*len(v.msgs)) {
+		v.compactFlagSets()
+	}
+	id := uint32(len(v.flagSets))
+	v.flagSets = append(v.flagSets, flags)
+	v.flagSetIDs[key] = id
+	return id
+}
+
+// minFlagSetsCompacted: below this many flag lists the table is left
+// alone, however small the mailbox.
+const minFlagSetsCompacted = 1024
+
+// compactFlagSets drops the flag lists no message uses any more and
+// renumbers the rest, so that a long session whose messages keep getting
+// new keyword combinations holds a table bounded by its mailbox's size
+// (at most twice the messages, or minFlagSetsCompacted), and IDs stay
+// within flagSetMask. Caller holds v.mu, or is newView.
+func (v *selected) compactFlagSets() {
+	renumbered := make(map[uint32]uint32)
+	var sets [][]string
+	ids := make(map[string]uint32)
+	for i := range v.msgs {
+		m := &v.msgs[i]
+		old := m.flagSet()
+		id, ok := renumbered[old]
+		if !ok {
+			id = uint32(len(sets))
+			sets = append(sets, v.flagSets[old])
+			ids[strings.Join(v.flagSets[old], "\x00")] = id
+			renumbered[old] = id
+		}
+		m.setFlagSet(id)
+	}
+	v.flagSets, v.flagSetIDs = sets, ids
+}
+
+// indexLookup reads what never changes for a UID, INTERNALDATE and
+// RFC822.SIZE, from the store's shared index instead of keeping it per
+// session (see msgView). One per command: the index reader is taken on
+// first use, so commands that need neither never touch it.
+type indexLookup struct {
+	s   *session
+	v   *selected
+	r   *store.IndexReader
+	err error
+	got bool
+}
+
+// dateSize returns uid's INTERNALDATE and size. ok is false when the
+// message (or its mailbox) has left the store since the view's last sync:
+// callers leave it out, as they do a message whose bytes are gone
+// (RFC 9051 §7.5.1 lets the EXPUNGE wait; the data is no longer there).
+func (x *indexLookup) dateSize(uid store.UID) (date time.Time, size int64, ok bool, err error) {
+	if !x.got {
+		x.got = true
+		x.r, x.err = x.s.srv.store.IndexReader(x.s.ctx, x.s.acct.ID, x.v.mbox.ID)
+	}
+	if x.err != nil {
+		if errors.Is(x.err, store.ErrMailboxNotFound) {
+			return time.Time{}, 0, false, nil
+		}
+		return time.Time{}, 0, false, x.s.storeErr(x.err)
+	}
+	date, size, ok = x.r.DateSize(uid)
+	return date, size, ok, nil
+}
+
+// flags returns m's flags as the session knows them. Read only.
+func (v *selected) flags(m *msgView) []string { return v.flagSets[m.flagSet()] }
+
+// setFlags records m's flags and MODSEQ as of the latest sync.
+func (v *selected) setFlags(m *msgView, flags []string, modseq uint64) {
+	m.setFlagSet(v.intern(flags))
+	m.modseq = modseq
 }
 
 // drain applies the store's changes as they are published, so that the
@@ -122,20 +268,20 @@ func (v *selected) apply(c store.Change) {
 			// cannot take it now (RFC 9051 §2.3.1.1); the next SELECT will.
 			return
 		}
-		v.msgs = append(v.msgs, msgView{uid: m.UID, modseq: m.ModSeq, flags: m.Flags, date: m.InternalDate, size: m.Size})
+		v.msgs = append(v.msgs, msgView{uid: m.UID, bits: v.intern(m.Flags), modseq: m.ModSeq})
 		v.learnKeywords(m.Flags)
 	case store.FlagsChanged:
 		if c.Mailbox != v.mbox.ID {
 			return
 		}
 		i := v.find(c.UID)
-		if i < 0 || v.msgs[i].gone || c.ModSeq <= v.msgs[i].modseq {
+		if i < 0 || v.msgs[i].gone() || c.ModSeq <= v.msgs[i].modseq {
 			return
 		}
 		m := &v.msgs[i]
-		m.flags, m.modseq = c.Flags, c.ModSeq
-		if _, mine := v.own[c.ModSeq]; !mine && !m.dirty {
-			m.dirty = true
+		v.setFlags(m, c.Flags, c.ModSeq)
+		if _, mine := v.own[c.ModSeq]; !mine && !m.dirty() {
+			m.setDirty(true)
 			v.nDirty++
 		}
 		v.learnKeywords(c.Flags)
@@ -160,8 +306,8 @@ func (v *selected) apply(c store.Change) {
 }
 
 func (v *selected) markGone(i int) {
-	if i >= 0 && !v.msgs[i].gone {
-		v.msgs[i].gone = true
+	if i >= 0 && !v.msgs[i].gone() {
+		v.msgs[i].setGone()
 		v.nGone++
 	}
 }
@@ -209,15 +355,15 @@ func (v *selected) flush(w updateWriter, allowExpunge bool) error {
 	}
 	for i := range v.msgs {
 		m := &v.msgs[i]
-		if !m.dirty {
+		if !m.dirty() {
 			continue
 		}
-		m.dirty = false
+		m.setDirty(false)
 		v.nDirty--
-		if m.gone || i >= v.announced {
+		if m.gone() || i >= v.announced {
 			continue
 		}
-		if err := w.WriteMessageFlags(uint32(i+1), imap.UID(m.uid), imapFlags(m.flags)); err != nil {
+		if err := w.WriteMessageFlags(uint32(i+1), imap.UID(m.uid), imapFlags(v.flags(m))); err != nil {
 			return err
 		}
 	}
@@ -233,11 +379,11 @@ func (v *selected) flushExpunges(writeExpunge func(seq uint32) error) error {
 	var err error
 	for i := range v.msgs {
 		m := v.msgs[i]
-		if !m.gone {
+		if !m.gone() {
 			kept = append(kept, m)
 			continue
 		}
-		if m.dirty {
+		if m.dirty() {
 			v.nDirty--
 		}
 		if i < known {

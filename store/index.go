@@ -32,9 +32,9 @@ import (
 //   - CheckConsistency compares every loaded mailbox with badger
 //     (index_check.go).
 
-// MessageSummary is what a session keeps per message of its selected
-// mailbox. Flags is shared with the index and other callers: read it, never
-// modify it in place.
+// MessageSummary is one message as SELECT lists it (a session keeps only
+// part of it; see index_iter.go). Flags is shared with the index and other
+// callers: read it, never modify it in place.
 type MessageSummary struct {
 	UID          UID
 	ModSeq       uint64
