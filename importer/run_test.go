@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ferrymail/ferrymail/importer/internal/importtest"
 	"github.com/ferrymail/ferrymail/importer/uidl"
 	"github.com/ferrymail/ferrymail/store"
 )
@@ -61,26 +61,7 @@ func fakeMsg(f *fakeSource, uid store.UID, key string, flags ...string) *Message
 		}}
 }
 
-func newStore(t *testing.T) (*store.Store, store.Account) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{MemTableSize: 4 << 20, GCInterval: -1, NoSync: true,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.CheckConsistency(ctx); err != nil {
-			t.Errorf("CheckConsistency: %v", err)
-		}
-		st.Close()
-	})
-	acc, err := st.CreateAccount(ctx, "alice", "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, acc
-}
+func newStore(t *testing.T) (*store.Store, store.Account) { return importtest.NewStore(t) }
 
 type got struct {
 	UID   store.UID

@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"path/filepath"
 	"strings"
 
-	"github.com/ferrymail/ferrymail/importer/imapsrc"
 	"github.com/ferrymail/ferrymail/server/admin"
 	"github.com/ferrymail/ferrymail/store"
 )
@@ -22,30 +18,15 @@ import (
 func runImportIMAP(ctx context.Context, e *env, cmd *command, args []string) error {
 	var f importFlags
 	fs := newImportFlagSet(cmd, &f)
-	host := fs.String("host", "", "the IMAP server, HOST:PORT")
-	user := fs.String("user", "", "the login name at the IMAP server")
-	pwFile := fs.String("password-file", "", "a file whose first line is the password at the IMAP server")
-	tlsMode := fs.String("tls", "none", "how to reach the server: none, starttls (STARTTLS) or implicit (IMAPS)")
+	var live liveServerFlags
+	live.bind(fs, "IMAP", "STARTTLS", "IMAPS")
 	expunge := fs.Bool("expunge-missing", false, "expunge messages imported before that the IMAP server no longer has (expunged there since)")
-	insecure := fs.Bool("insecure-skip-verify", false, "accept the server's certificate without checking it (self-signed legacy servers)")
 	var include, exclude, maps listFlag
 	fs.Var(&include, "include", `import only mailboxes matching PATTERN ("*" any characters, "%" any within a level; names in UTF-8 with "/"); repeatable`)
 	fs.Var(&exclude, "exclude", "leave out mailboxes matching PATTERN (wins over --include); repeatable")
 	fs.Var(&maps, "map", `import mailbox SOURCE (as the server spells it, "INBOX.Sent", or in UTF-8 with "/") as TARGET, children following: SOURCE=TARGET; repeatable`)
-	if _, err := parseExactly(cmd, fs, args, 0); err != nil {
+	if err := live.parse(cmd, fs, &f, args); err != nil {
 		return err
-	}
-	if f.to == "" {
-		return usageErrorf("%s: --to USER is required", cmd.name)
-	}
-	if *host == "" || *user == "" || *pwFile == "" {
-		return usageErrorf("%s: --host HOST:PORT, --user U and --password-file F are required", cmd.name)
-	}
-	if _, _, err := net.SplitHostPort(*host); err != nil {
-		return usageErrorf("%s: --host %q: %v", cmd.name, *host, err)
-	}
-	if _, err := imapsrc.ParseTLSMode(*tlsMode); err != nil {
-		return usageErrorf("%s: --tls: %v", cmd.name, err)
 	}
 	rename := map[string]string{}
 	for _, m := range maps {
@@ -64,13 +45,8 @@ func runImportIMAP(ctx context.Context, e *env, cmd *command, args []string) err
 		return err
 	}
 	req.Path = ""
-	// A running server reads the file, from another working directory.
-	abs, err := filepath.Abs(*pwFile)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *pwFile, err)
-	}
-	req.Host, req.RemoteUser, req.PasswordFile, req.TLS = *host, *user, abs, *tlsMode
-	req.InsecureSkipVerify, req.ExpungeMissing = *insecure, *expunge
+	live.apply(&req)
+	req.ExpungeMissing = *expunge
 	req.Include, req.Exclude = include, exclude
 	if len(rename) > 0 {
 		req.Rename = rename

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"path/filepath"
 
 	"github.com/ferrymail/ferrymail/importer"
-	"github.com/ferrymail/ferrymail/importer/pop3src"
 	"github.com/ferrymail/ferrymail/server/admin"
 )
 
@@ -21,27 +18,12 @@ import (
 func runImportPOP3(ctx context.Context, e *env, cmd *command, args []string) error {
 	var f importFlags
 	fs := newImportFlagSet(cmd, &f)
-	host := fs.String("host", "", "the POP3 server, HOST:PORT")
-	user := fs.String("user", "", "the login name at the POP3 server")
-	pwFile := fs.String("password-file", "", "a file whose first line is the password at the POP3 server")
-	tlsMode := fs.String("tls", "none", "how to reach the server: none, starttls (STLS) or implicit (POP3S)")
+	var live liveServerFlags
+	live.bind(fs, "POP3", "STLS", "POP3S")
 	expunge := fs.Bool("expunge-missing", false, "expunge messages imported before that the POP3 server no longer has (deleted there since)")
 	attach := fs.Bool("attach-uidls", false, "import nothing: give the INBOX messages imported over IMAP the UIDLs this POP3 server lists for them (matched by size, then header; unmatched ones are reported)")
-	insecure := fs.Bool("insecure-skip-verify", false, "accept the server's certificate without checking it (self-signed legacy servers)")
-	if _, err := parseExactly(cmd, fs, args, 0); err != nil {
+	if err := live.parse(cmd, fs, &f, args); err != nil {
 		return err
-	}
-	if f.to == "" {
-		return usageErrorf("%s: --to USER is required", cmd.name)
-	}
-	if *host == "" || *user == "" || *pwFile == "" {
-		return usageErrorf("%s: --host HOST:PORT, --user U and --password-file F are required", cmd.name)
-	}
-	if _, _, err := net.SplitHostPort(*host); err != nil {
-		return usageErrorf("%s: --host %q: %v", cmd.name, *host, err)
-	}
-	if _, err := pop3src.ParseTLSMode(*tlsMode); err != nil {
-		return usageErrorf("%s: --tls: %v", cmd.name, err)
 	}
 	if f.uidlScheme != "" || f.renumber || f.fillGaps {
 		return usageErrorf("%s: --uidl-scheme, --renumber and --fill-gaps do not apply: the POP3 server gives the UIDLs, and POP3 has no UIDs", cmd.name)
@@ -49,13 +31,8 @@ func runImportPOP3(ctx context.Context, e *env, cmd *command, args []string) err
 	if *attach && *expunge {
 		return usageErrorf("%s: --attach-uidls imports and expunges nothing: leave out --expunge-missing", cmd.name)
 	}
-	// A running server reads the file, from another working directory.
-	abs, err := filepath.Abs(*pwFile)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *pwFile, err)
-	}
-	req := admin.ImportRequest{Format: admin.FormatPOP3, User: f.to, DryRun: f.dryRun,
-		Host: *host, RemoteUser: *user, PasswordFile: abs, TLS: *tlsMode, InsecureSkipVerify: *insecure, ExpungeMissing: *expunge, AttachUIDLs: *attach}
+	req := admin.ImportRequest{Format: admin.FormatPOP3, User: f.to, DryRun: f.dryRun, ExpungeMissing: *expunge, AttachUIDLs: *attach}
+	live.apply(&req)
 	if *attach {
 		return runAttachUIDLs(ctx, e, &f, req)
 	}

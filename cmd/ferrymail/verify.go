@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 
+	"github.com/ferrymail/ferrymail/importer/remote"
 	"github.com/ferrymail/ferrymail/importer/verify"
 )
 
@@ -55,7 +56,7 @@ func runVerify(ctx context.Context, e *env, cmd *command, args []string) error {
 		return err
 	}
 	if *oldPOP3 != "" {
-		mode, err := verify.ParseTLSMode(*pop3TLS)
+		mode, err := remote.ParseTLSMode(*pop3TLS)
 		if err != nil {
 			return usageErrorf("%s: --pop3-tls: %v", cmd.name, err)
 		}
@@ -117,18 +118,16 @@ func (s *sideFlags) endpoint(cmd *command, insecure bool) (verify.Endpoint, erro
 	if _, _, err := net.SplitHostPort(*s.host); err != nil {
 		return verify.Endpoint{}, usageErrorf("%s: --%s-host %q: %v", cmd.name, s.side, *s.host, err)
 	}
-	mode, err := verify.ParseTLSMode(*s.mode)
+	mode, err := remote.ParseTLSMode(*s.mode)
 	if err != nil {
 		return verify.Endpoint{}, usageErrorf("%s: --%s-tls: %v", cmd.name, s.side, err)
 	}
-	b, err := os.ReadFile(*s.pwFile)
-	if err != nil {
+	pw, err := remote.ReadPasswordFile(*s.pwFile)
+	switch {
+	case errors.Is(err, remote.ErrEmptyPassword):
+		return verify.Endpoint{}, fmt.Errorf("%s: %w", cmd.name, err)
+	case err != nil:
 		return verify.Endpoint{}, fmt.Errorf("%s: reading the %s password file: %w", cmd.name, s.side, err)
-	}
-	pw, _, _ := strings.Cut(string(b), "\n")
-	pw = strings.TrimSuffix(pw, "\r")
-	if pw == "" {
-		return verify.Endpoint{}, fmt.Errorf("%s: password file %s: the first line is empty", cmd.name, *s.pwFile)
 	}
 	return verify.Endpoint{Addr: *s.host, User: *s.user, Password: pw, TLS: mode, InsecureSkipVerify: insecure}, nil
 }

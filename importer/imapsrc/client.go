@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ferrymail/ferrymail/importer/pop3src"
+	"github.com/ferrymail/ferrymail/importer/remote"
 )
 
 // Commands sent, all standard (RFC 9051 / RFC 3501 unless named):
@@ -25,20 +25,6 @@ import (
 // BODY.PEEK[TEXT] (§6.4.5), and LOGOUT (§6.1.3). Never SELECT, STORE,
 // EXPUNGE or anything that changes the source, and never RFC822.PEEK, which
 // does not exist and which legacy servers answer with BAD.
-
-// TLSMode is how the connection is secured: the POP3 source's modes, the
-// same flag values (none, starttls, implicit).
-type TLSMode = pop3src.TLSMode
-
-// TLS modes.
-const (
-	TLSNone     = pop3src.TLSNone     // plain text
-	TLSStartTLS = pop3src.TLSStartTLS // STARTTLS after the greeting (RFC 9051 §6.2.1)
-	TLSImplicit = pop3src.TLSImplicit // TLS from the first byte (IMAPS, port 993; RFC 8314)
-)
-
-// ParseTLSMode reads "none", "starttls" or "implicit".
-func ParseTLSMode(s string) (TLSMode, error) { return pop3src.ParseTLSMode(s) }
 
 // Error is a tagged NO or BAD: the server refused one command.
 type Error struct {
@@ -116,19 +102,9 @@ func (c *deadlineConn) Write(p []byte) (int, error) {
 // Dial connects, secures the connection as o.TLS says, and logs in.
 func Dial(ctx context.Context, o Options) (*Client, error) {
 	o.defaults()
-	d := o.Dial
-	if d == nil {
-		var nd net.Dialer
-		d = nd.DialContext
-	}
-	conn, err := d(ctx, "tcp", o.Addr)
+	conn, tlsConf, err := remote.Dial(ctx, o.Dial, o.Addr, o.TLS, o.InsecureSkipVerify)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", o.Addr, err)
-	}
-	host, _, _ := net.SplitHostPort(o.Addr)
-	tlsConf := &tls.Config{ServerName: host, InsecureSkipVerify: o.InsecureSkipVerify} //nolint:gosec // asked for, for self-signed legacy servers
-	if o.TLS == TLSImplicit {
-		conn = tls.Client(conn, tlsConf)
 	}
 	c := &Client{}
 	c.setConn(conn, &o)
@@ -188,7 +164,7 @@ func (c *Client) login(o *Options, tlsConf *tls.Config) error {
 		return fmt.Errorf("%w: greeting %q", errProtocol, g.kind)
 	}
 	c.capsFrom(g)
-	if o.TLS == TLSStartTLS {
+	if o.TLS == remote.TLSStartTLS {
 		if err := c.ensureCaps(); err != nil {
 			return err
 		}

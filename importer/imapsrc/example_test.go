@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ferrymail/ferrymail/importer/imapsrc"
+	"github.com/ferrymail/ferrymail/importer/remote"
 )
 
 // Reading a legacy server without changing it, as a verifier does: the
@@ -13,7 +14,7 @@ import (
 func ExampleDial() {
 	ctx := context.Background()
 	c, err := imapsrc.Dial(ctx, imapsrc.Options{Addr: "imap.example.org:993", User: "alice", Password: "secret",
-		TLS: imapsrc.TLSImplicit})
+		TLS: remote.TLSImplicit})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ferrymail/ferrymail/importer/internal/importtest"
 )
 
 // fakeServer is a scripted IMAP server on 127.0.0.1:0 with the quirks of
@@ -19,7 +21,7 @@ import (
 // source sends and records every line it receives.
 type fakeServer struct {
 	t     *testing.T
-	ln    net.Listener
+	l     *importtest.Listener
 	boxes []*fakeBox
 	delim string
 	caps  string
@@ -44,10 +46,7 @@ type fakeServer struct {
 
 	mu     sync.Mutex
 	lines  []string
-	conns  int
 	logins []string
-	once   sync.Once
-	wg     sync.WaitGroup
 }
 
 type fakeBox struct {
@@ -66,44 +65,18 @@ type fakeMsg struct {
 }
 
 func newFakeServer(t *testing.T, boxes ...*fakeBox) *fakeServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeServer{t: t, ln: ln, boxes: boxes, delim: ".", caps: "IMAP4rev1 LITERAL+",
+	f := &fakeServer{t: t, l: importtest.Listen(t), boxes: boxes, delim: ".", caps: "IMAP4rev1 LITERAL+",
 		sizeDelta: map[uint32]int{}, refuse: map[uint32]string{}, refuseAll: map[uint32]bool{},
 		nilBody: map[uint32]bool{}, nilAlways: map[uint32]bool{}}
-	t.Cleanup(func() { ln.Close(); f.wg.Wait() })
 	return f
 }
 
+// addr starts serving, on first use: the quirks are set by then.
 func (f *fakeServer) addr() string {
-	f.once.Do(func() {
-		if f.implicit != nil {
-			f.ln = tls.NewListener(f.ln, f.implicit)
-		}
-		f.wg.Add(1)
-		go func() {
-			defer f.wg.Done()
-			for {
-				c, err := f.ln.Accept()
-				if err != nil {
-					return
-				}
-				f.mu.Lock()
-				f.conns++
-				f.mu.Unlock()
-				f.wg.Add(1)
-				go func() {
-					defer f.wg.Done()
-					defer c.Close()
-					c.SetDeadline(time.Now().Add(time.Minute))
-					f.serve(c)
-				}()
-			}
-		}()
+	return f.l.Serve(f.implicit, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(time.Minute))
+		f.serve(c)
 	})
-	return f.ln.Addr().String()
 }
 
 // received returns every command line received, literals inlined.
@@ -113,11 +86,7 @@ func (f *fakeServer) received() []string {
 	return append([]string(nil), f.lines...)
 }
 
-func (f *fakeServer) connections() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.conns
-}
+func (f *fakeServer) connections() int { return f.l.Conns() }
 
 // readCommand reads one command line with its literals.
 func readCommand(br *bufio.Reader, w *bufio.Writer) (string, error) {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ferrymail/ferrymail/importer/spool"
 )
 
 // MailboxStatus is what EXAMINE (and STATUS where EXAMINE lacks it) says
@@ -153,7 +155,7 @@ type fetched struct {
 	modseq uint64
 	// bodies by section: "" for BODY[] (or RFC822), "HEADER", "TEXT". A
 	// NIL body is a key with a nil value (nilBody).
-	bodies map[string]*spool
+	bodies map[string]*spool.Body
 	nils   map[string]bool
 }
 
@@ -167,7 +169,7 @@ func (f *fetched) release() {
 // parseFetch reads "* n FETCH (item value …)". Items it does not know
 // (X-GM-MSGID, vendor extensions, MODSEQ) are skipped.
 func parseFetch(r *response) (*fetched, bool) {
-	f := &fetched{seq: r.num, size: -1, bodies: map[string]*spool{}, nils: map[string]bool{}}
+	f := &fetched{seq: r.num, size: -1, bodies: map[string]*spool.Body{}, nils: map[string]bool{}}
 	if r.kind != "FETCH" || len(r.fields) == 0 || r.fields[0].kind != vList {
 		return f, false
 	}
@@ -207,9 +209,9 @@ func parseFetch(r *response) (*fetched, bool) {
 				f.bodies[sec] = v.lit
 				v.lit = nil
 			case vString, vAtom:
-				sp := &spool{}
+				sp := newSpool("")
 				sp.Write([]byte(v.s))
-				sp.ready()
+				sp.Ready()
 				f.bodies[sec] = sp
 			}
 		}

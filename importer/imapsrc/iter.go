@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ferrymail/ferrymail/importer"
+	"github.com/ferrymail/ferrymail/importer/spool"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -18,10 +19,10 @@ type iter struct {
 	metas    []MessageMeta
 	seqUID   map[uint32]uint32
 	i        int
-	cache    map[uint32]*spool // bodies fetched ahead, by UID
-	run      int               // the next batch's size
-	lastOpen int               // the index Open was last called for
-	conn     int               // Source.connects when the listing was made
+	cache    map[uint32]*spool.Body // bodies fetched ahead, by UID
+	run      int                    // the next batch's size
+	lastOpen int                    // the index Open was last called for
+	conn     int                    // Source.connects when the listing was made
 }
 
 // seqs returns the listing's sequence numbers while they hold: on the

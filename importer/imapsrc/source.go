@@ -18,7 +18,7 @@
 // consecutive messages are asked for and start again at one after a
 // message the importer skipped (it had it already), bounded by
 // Options.BatchCount and Options.BatchBytes. Bodies larger than 1 MiB are
-// spooled to an unlinked temporary file (spool.go), so large messages
+// spooled to an unlinked temporary file (importer/spool), so large messages
 // never sit whole in memory.
 //
 // Tolerance of legacy servers (the response reader in wire.go says why it
@@ -63,6 +63,8 @@ import (
 	"time"
 
 	"github.com/ferrymail/ferrymail/importer"
+	"github.com/ferrymail/ferrymail/importer/remote"
+	"github.com/ferrymail/ferrymail/importer/spool"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -84,7 +86,7 @@ const (
 type Options struct {
 	Addr               string // host:port
 	User, Password     string
-	TLS                TLSMode
+	TLS                remote.TLSMode
 	InsecureSkipVerify bool          // accept any certificate (self-signed legacy servers)
 	Timeout            time.Duration // per read or write; 0: DefaultTimeout
 	Attempts           int           // 0: DefaultAttempts
@@ -400,7 +402,7 @@ func (s *Source) Messages(ctx context.Context, mb *importer.Mailbox) (importer.M
 	}
 	mb.Warnings = append(mb.Warnings, s.takeWarnings()...)
 	it := &iter{s: s, ctx: ctx, box: info.raw, metas: metas, seqUID: map[uint32]uint32{},
-		cache: map[uint32]*spool{}, run: 1, lastOpen: -2, conn: s.connects}
+		cache: map[uint32]*spool.Body{}, run: 1, lastOpen: -2, conn: s.connects}
 	for _, m := range metas {
 		it.seqUID[m.Seq] = m.UID
 	}

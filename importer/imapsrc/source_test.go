@@ -2,39 +2,21 @@ package imapsrc
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ferrymail/ferrymail/importer"
+	"github.com/ferrymail/ferrymail/importer/internal/importtest"
+	"github.com/ferrymail/ferrymail/importer/remote"
+	"github.com/ferrymail/ferrymail/internal/testcert"
 	"github.com/ferrymail/ferrymail/store"
 )
 
-func newStore(t *testing.T) (*store.Store, store.Account) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{MemTableSize: 4 << 20, GCInterval: -1, NoSync: true,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.CheckConsistency(ctx); err != nil {
-			t.Errorf("CheckConsistency: %v", err)
-		}
-		st.Close()
-	})
-	acc, err := st.CreateAccount(ctx, "alice", "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, acc
-}
+// newStore is the store every test imports into.
+func newStore(t testing.TB) (*store.Store, store.Account) { return importtest.NewStore(t) }
 
 // opts are the options every test uses: fast back-off, the fake's login.
 func (f *fakeServer) opts() Options {
@@ -546,26 +528,16 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-// testTLSConfig is a server configuration with httptest's self-signed
-// certificate.
-func testTLSConfig(t *testing.T) *tls.Config {
-	srv := httptest.NewUnstartedServer(nil)
-	srv.StartTLS()
-	conf := &tls.Config{Certificates: srv.TLS.Certificates}
-	srv.Close()
-	return conf
-}
-
 // TestTLS: STARTTLS (RFC 9051 §6.2.1) and implicit TLS (RFC 8314), with a
 // self-signed certificate that is refused unless InsecureSkipVerify.
 func TestTLS(t *testing.T) {
-	for _, mode := range []TLSMode{TLSStartTLS, TLSImplicit} {
+	for _, mode := range []remote.TLSMode{remote.TLSStartTLS, remote.TLSImplicit} {
 		t.Run(mode.String(), func(t *testing.T) {
 			f := newFakeServer(t, &fakeBox{name: "INBOX", uv: 3, next: 20, msgs: msgs(1, 2)})
-			if mode == TLSStartTLS {
-				f.starttls = testTLSConfig(t)
+			if mode == remote.TLSStartTLS {
+				f.starttls, _ = testcert.Pair(t) // a self-signed certificate
 			} else {
-				f.implicit = testTLSConfig(t)
+				f.implicit, _ = testcert.Pair(t)
 			}
 			st, acc := newStore(t)
 			o := f.opts()
@@ -580,7 +552,7 @@ func TestTLS(t *testing.T) {
 			}
 			_, ms, _ := stored(t, st, acc, "INBOX")
 			wantUIDs(t, ms, 1, 3)
-			if mode == TLSStartTLS {
+			if mode == remote.TLSStartTLS {
 				for _, l := range f.received() {
 					if strings.Contains(l, "LOGIN") {
 						break

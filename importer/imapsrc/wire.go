@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/ferrymail/ferrymail/importer/spool"
 )
 
 // The response reader. It is written here rather than taken from
@@ -25,7 +27,7 @@ import (
 // This reader is tolerant instead: untagged responses and FETCH items it
 // does not know are skipped (literals inside them included), FETCH items
 // come in any order, mailbox names are kept as raw bytes for the caller to
-// decode, and large literals are spooled (spool.go) rather than held in
+// decode, and large literals are spooled (importer/spool) rather than held in
 // memory. It reads RFC 9051 §7 / RFC 3501 §7 responses:
 //
 //	response     = continue-req / response-data / response-tagged
@@ -69,7 +71,7 @@ type value struct {
 	kind valueKind
 	s    string
 	list []value
-	lit  *spool
+	lit  *spool.Body
 }
 
 // str returns an atom's, a string's or a small literal's text; "" for NIL,
@@ -123,8 +125,8 @@ func (r *response) isStatus() bool {
 type reader struct {
 	br       *bufio.Reader
 	spoolDir string
-	n        int      // octets of the current line outside literals
-	made     []*spool // spools of the response being read, closed if it fails
+	n        int           // octets of the current line outside literals
+	made     []*spool.Body // spools of the response being read, closed if it fails
 }
 
 // parsePanic carries a parse error out of the recursive descent; it is
@@ -453,12 +455,12 @@ func (rd *reader) literal() value {
 		}
 		return value{kind: vString, s: string(buf)}
 	}
-	sp := &spool{dir: rd.spoolDir}
+	sp := newSpool(rd.spoolDir)
 	rd.made = append(rd.made, sp)
 	if _, err := io.CopyN(sp, rd.br, n); err != nil {
 		panic(parsePanic{err})
 	}
-	if err := sp.ready(); err != nil {
+	if err := sp.Ready(); err != nil {
 		panic(parsePanic{err})
 	}
 	return value{kind: vSpool, lit: sp}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ferrymail/ferrymail/importer/remote"
 )
 
 // A small POP3 client, written here: no maintained Go POP3 client library
@@ -45,32 +47,6 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: server answered -ERR %s", e.Cmd, e.Text) }
 
-// TLSMode is how the connection is secured.
-type TLSMode uint8
-
-const (
-	TLSNone     TLSMode = iota // plain text (loopback, test servers)
-	TLSStartTLS                // STLS after the greeting (RFC 2595 §4)
-	TLSImplicit                // TLS from the first byte (POP3S, port 995)
-)
-
-// ParseTLSMode reads "none", "starttls" or "implicit".
-func ParseTLSMode(s string) (TLSMode, error) {
-	switch s {
-	case "none", "":
-		return TLSNone, nil
-	case "starttls":
-		return TLSStartTLS, nil
-	case "implicit":
-		return TLSImplicit, nil
-	}
-	return 0, fmt.Errorf("TLS mode %q: want none, starttls or implicit", s)
-}
-
-func (m TLSMode) String() string {
-	return [...]string{"none", "starttls", "implicit"}[m]
-}
-
 // client is one POP3 connection in the TRANSACTION state.
 type client struct {
 	conn    net.Conn
@@ -84,19 +60,9 @@ type client struct {
 
 // dial connects, secures and authenticates.
 func dial(ctx context.Context, o *Options, warn func(string)) (*client, error) {
-	d := o.Dial
-	if d == nil {
-		var nd net.Dialer
-		d = nd.DialContext
-	}
-	conn, err := d(ctx, "tcp", o.Addr)
+	conn, tlsConf, err := remote.Dial(ctx, o.Dial, o.Addr, o.TLS, o.InsecureSkipVerify)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", o.Addr, err)
-	}
-	host, _, _ := net.SplitHostPort(o.Addr)
-	tlsConf := &tls.Config{ServerName: host, InsecureSkipVerify: o.InsecureSkipVerify} //nolint:gosec // asked for, for self-signed legacy servers
-	if o.TLS == TLSImplicit {
-		conn = tls.Client(conn, tlsConf)
 	}
 	c := &client{conn: conn, timeout: o.Timeout, warn: warn}
 	c.reset(conn)
@@ -136,7 +102,7 @@ func (c *client) login(o *Options, tlsConf *tls.Config) error {
 		return err
 	}
 	c.capabilities()
-	if o.TLS == TLSStartTLS {
+	if o.TLS == remote.TLSStartTLS {
 		if _, err := c.cmd("STLS", "STLS"); err != nil {
 			return fmt.Errorf("starting TLS: %w", err)
 		}

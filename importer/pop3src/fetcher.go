@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+
+	"github.com/ferrymail/ferrymail/importer/spool"
 )
 
 // Fetching ahead. The importer asks for one message at a time (Open) and
@@ -38,7 +40,7 @@ const (
 )
 
 type fetched struct {
-	sp  *spool
+	sp  *spool.Body
 	err error
 }
 
@@ -88,7 +90,7 @@ func (s *Source) startFetcher(ctx context.Context, first int) *fetcher {
 
 // get returns message i, fetching it (and, while the importer imports,
 // the ones after it) if not fetched yet.
-func (f *fetcher) get(i int) (*spool, error) {
+func (f *fetcher) get(i int) (*spool.Body, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.results[i]; !ok && i < f.next && !slices.Contains(f.refetch, i) {
@@ -359,19 +361,20 @@ func (s *Source) retrBatch(ctx context.Context, batch []int) ([]fetched, error) 
 
 // spoolMessage reads one RETR answer into a spool and checks its size
 // against LIST.
-func (s *Source) spoolMessage(n int, e listed, r io.Reader) (*spool, error) {
-	sp := &spool{dir: s.o.SpoolDir}
-	if _, err := io.Copy(sp, r); err != nil {
+func (s *Source) spoolMessage(n int, e listed, r io.Reader) (*spool.Body, error) {
+	sp := newSpool(s.o.SpoolDir)
+	wc := &wireCounter{r: r}
+	if _, err := io.Copy(sp, wc); err != nil {
 		sp.Close()
 		return nil, err
 	}
-	if err := sp.ready(); err != nil {
+	if err := sp.Ready(); err != nil {
 		sp.Close()
 		return nil, fmt.Errorf("spooling RETR %d: %w", n, err)
 	}
 	// The wire size: DotReader gave each CRLF as LF.
-	if want, ok := s.sizes[e.key]; ok && sp.wire != want {
-		s.warn(fmt.Sprintf("RETR %d (UIDL %s) gave %d octets, LIST said %d: the octets received are stored", n, e.uidl, sp.wire, want))
+	if want, ok := s.sizes[e.key]; ok && wc.wire != want {
+		s.warn(fmt.Sprintf("RETR %d (UIDL %s) gave %d octets, LIST said %d: the octets received are stored", n, e.uidl, wc.wire, want))
 	}
 	return sp, nil
 }

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/ferrymail/ferrymail/importer"
+	"github.com/ferrymail/ferrymail/importer/remote"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -55,7 +56,7 @@ const (
 type Options struct {
 	Addr               string // host:port
 	User, Password     string
-	TLS                TLSMode
+	TLS                remote.TLSMode
 	InsecureSkipVerify bool          // accept any certificate (self-signed legacy servers)
 	Timeout            time.Duration // per read or write; 0: DefaultTimeout
 	Attempts           int           // 0: DefaultAttempts

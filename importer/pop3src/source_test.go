@@ -7,9 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +15,9 @@ import (
 	"time"
 
 	"github.com/ferrymail/ferrymail/importer"
+	"github.com/ferrymail/ferrymail/importer/internal/importtest"
+	"github.com/ferrymail/ferrymail/importer/remote"
+	"github.com/ferrymail/ferrymail/internal/testcert"
 	"github.com/ferrymail/ferrymail/store"
 )
 
@@ -24,7 +25,7 @@ import (
 // legacy servers switched on one by one.
 type fakeServer struct {
 	t    testing.TB
-	ln   net.Listener
+	l    *importtest.Listener
 	msgs []fakeMsg
 
 	noCAPA     bool        // RFC 1939 only: CAPA is -ERR
@@ -41,56 +42,19 @@ type fakeServer struct {
 	// through RETR n.
 	dropRETR map[int]int
 
-	once  sync.Once
-	mu    sync.Mutex
-	cmds  []string
-	conns int
-	wg    sync.WaitGroup
+	mu   sync.Mutex
+	cmds []string
 }
 
 type fakeMsg struct{ uidl, body string }
 
 func newFakeServer(t testing.TB, msgs ...fakeMsg) *fakeServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeServer{t: t, ln: ln, msgs: msgs, sizeDelta: map[int]int{}, dropRETR: map[int]int{}}
-	t.Cleanup(func() { ln.Close(); f.wg.Wait() })
+	f := &fakeServer{t: t, l: importtest.Listen(t), msgs: msgs, sizeDelta: map[int]int{}, dropRETR: map[int]int{}}
 	return f
 }
 
 // addr starts serving, on first use: the quirks are set by then.
-func (f *fakeServer) addr() string {
-	f.once.Do(f.start)
-	return f.ln.Addr().String()
-}
-
-func (f *fakeServer) start() {
-	ln := f.ln
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			f.mu.Lock()
-			f.conns++
-			f.mu.Unlock()
-			f.wg.Add(1)
-			go func() {
-				defer f.wg.Done()
-				defer c.Close()
-				if f.implicit != nil {
-					c = tls.Server(c, f.implicit)
-				}
-				f.session(c)
-			}()
-		}
-	}()
-}
+func (f *fakeServer) addr() string { return f.l.Serve(f.implicit, f.session) }
 
 func (f *fakeServer) count(cmd string) int {
 	f.mu.Lock()
@@ -244,26 +208,8 @@ var threeMsgs = []fakeMsg{
 	{"weird!~UIDL", "From: c@example.org\r\nSubject: three\r\n\r\n" + strings.Repeat("long body line\r\n", 40000)},
 }
 
-func newStore(t testing.TB) (*store.Store, store.Account) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{MemTableSize: 4 << 20, GCInterval: -1, NoSync: true,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.CheckConsistency(ctx); err != nil {
-			t.Errorf("CheckConsistency: %v", err)
-		}
-		st.Close()
-	})
-	acc, err := st.CreateAccount(ctx, "alice", "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, acc
-}
+// newStore is the store every test imports into.
+func newStore(t testing.TB) (*store.Store, store.Account) { return importtest.NewStore(t) }
 
 func run(t *testing.T, st *store.Store, acc store.Account, f *fakeServer, mod func(*Options)) (*importer.Report, error) {
 	t.Helper()
@@ -426,10 +372,7 @@ func TestDropMidRETR(t *testing.T) {
 		t.Fatalf("run: %v %+v", err, rep)
 	}
 	checkInbox(t, st, acc, threeMsgs)
-	f.mu.Lock()
-	conns := f.conns
-	f.mu.Unlock()
-	if conns != 4 {
+	if conns := f.l.Conns(); conns != 4 {
 		t.Errorf("%d connections, want 4", conns)
 	}
 	if w := strings.Join(rep.Mailboxes[0].Warnings, "\n"); !strings.Contains(w, "connection lost during RETR 2") || !strings.Contains(w, "resuming by UIDL") {
@@ -480,27 +423,17 @@ func TestDropEveryTime(t *testing.T) {
 	it.Close()
 }
 
-// testTLSConfig is a server configuration with httptest's self-signed
-// certificate.
-func testTLSConfig(t *testing.T) *tls.Config {
-	srv := httptest.NewUnstartedServer(nil)
-	srv.StartTLS()
-	conf := &tls.Config{Certificates: srv.TLS.Certificates}
-	srv.Close()
-	return conf
-}
-
 // TestTLS: STLS (RFC 2595) and implicit TLS, with a self-signed
 // certificate that is refused unless InsecureSkipVerify.
 func TestTLS(t *testing.T) {
 	t.Parallel()
-	conf := testTLSConfig(t)
-	for _, mode := range []TLSMode{TLSStartTLS, TLSImplicit} {
+	conf, _ := testcert.Pair(t) // a self-signed certificate
+	for _, mode := range []remote.TLSMode{remote.TLSStartTLS, remote.TLSImplicit} {
 		t.Run(mode.String(), func(t *testing.T) {
 			t.Parallel()
 			st, acc := newStore(t)
 			f := newFakeServer(t, threeMsgs...)
-			if mode == TLSStartTLS {
+			if mode == remote.TLSStartTLS {
 				f.stls = conf
 			} else {
 				f.implicit = conf
@@ -513,7 +446,7 @@ func TestTLS(t *testing.T) {
 				t.Fatalf("run: %v %+v", err, rep)
 			}
 			checkInbox(t, st, acc, threeMsgs)
-			if mode == TLSStartTLS && f.count("(TLS)") != 2 {
+			if mode == remote.TLSStartTLS && f.count("(TLS)") != 2 {
 				t.Errorf("commands: %q", f.cmds)
 			}
 		})

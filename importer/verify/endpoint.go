@@ -4,35 +4,15 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ferrymail/ferrymail/importer/remote"
 )
-
-// TLSMode is how a connection is secured.
-type TLSMode uint8
-
-const (
-	TLSNone     TLSMode = iota // plain text (loopback, test servers)
-	TLSStartTLS                // STARTTLS (RFC 9051 §6.2.1) or STLS (RFC 2595 §4) after the greeting
-	TLSImplicit                // TLS from the first byte (IMAPS 993, POP3S 995; RFC 8314)
-)
-
-// ParseTLSMode reads "none", "starttls" or "implicit".
-func ParseTLSMode(s string) (TLSMode, error) {
-	switch s {
-	case "none", "":
-		return TLSNone, nil
-	case "starttls":
-		return TLSStartTLS, nil
-	case "implicit":
-		return TLSImplicit, nil
-	}
-	return 0, fmt.Errorf("TLS mode %q: want none, starttls or implicit", s)
-}
 
 // Endpoint is one server and account to read.
 type Endpoint struct {
 	Addr               string // host:port
 	User, Password     string
-	TLS                TLSMode
+	TLS                remote.TLSMode
 	InsecureSkipVerify bool // accept any certificate (self-signed legacy servers)
 	// Timeout bounds one read or write (POP3, the tolerant reader) or the
 	// dial (imapclient, whose read timeouts are its own); 0: DefaultTimeout.

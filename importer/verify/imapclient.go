@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/ferrymail/ferrymail/importer/remote"
 )
 
 // IMAPClientReader is an IMAPReader on go-imap v2's imapclient. It sends
@@ -59,17 +60,16 @@ func (IMAPClientReader) ReadIMAP(ctx context.Context, e Endpoint, patterns []str
 // dialIMAP connects, secures and logs in. Every failure here is a
 // ConnectError.
 func dialIMAP(ctx context.Context, e *Endpoint) (*imapclient.Client, error) {
-	host, _, _ := net.SplitHostPort(e.Addr)
 	opts := &imapclient.Options{
-		TLSConfig: &tls.Config{ServerName: host, InsecureSkipVerify: e.InsecureSkipVerify}, //nolint:gosec // asked for, for self-signed servers
+		TLSConfig: remote.TLSConfig(e.Addr, e.InsecureSkipVerify),
 		Dialer:    &net.Dialer{Timeout: e.timeout()},
 	}
 	var c *imapclient.Client
 	var err error
 	switch e.TLS {
-	case TLSImplicit:
+	case remote.TLSImplicit:
 		c, err = imapclient.DialTLS(e.Addr, opts)
-	case TLSStartTLS:
+	case remote.TLSStartTLS:
 		c, err = imapclient.DialStartTLS(e.Addr, opts)
 	default:
 		c, err = imapclient.DialInsecure(e.Addr, opts)

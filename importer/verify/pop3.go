@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ferrymail/ferrymail/importer/remote"
 )
 
 // POP3ClientReader is a POP3Reader of its own: importer/pop3src's client
@@ -73,14 +75,9 @@ type pop3Conn struct {
 func dialPOP3(ctx context.Context, e *Endpoint) (*pop3Conn, error) {
 	fail := func(err error) error { return &ConnectError{Addr: e.Addr, Err: err} }
 	d := net.Dialer{Timeout: e.timeout()}
-	conn, err := d.DialContext(ctx, "tcp", e.Addr)
+	conn, tlsConf, err := remote.Dial(ctx, d.DialContext, e.Addr, e.TLS, e.InsecureSkipVerify)
 	if err != nil {
 		return nil, fail(fmt.Errorf("connecting: %w", err))
-	}
-	host, _, _ := net.SplitHostPort(e.Addr)
-	tlsConf := &tls.Config{ServerName: host, InsecureSkipVerify: e.InsecureSkipVerify} //nolint:gosec // asked for, for self-signed servers
-	if e.TLS == TLSImplicit {
-		conn = tls.Client(conn, tlsConf)
 	}
 	c := &pop3Conn{conn: conn, r: bufio.NewReader(conn), timeout: e.timeout()}
 	if strings.ContainsAny(e.User+e.Password, "\r\n\x00") {
@@ -91,7 +88,7 @@ func dialPOP3(ctx context.Context, e *Endpoint) (*pop3Conn, error) {
 		conn.Close()
 		return nil, fail(fmt.Errorf("greeting: %w", err))
 	}
-	if e.TLS == TLSStartTLS {
+	if e.TLS == remote.TLSStartTLS {
 		if _, err := c.cmd("STLS"); err != nil {
 			conn.Close()
 			return nil, fail(fmt.Errorf("STLS: %w", err))

@@ -21,8 +21,7 @@ var _ IMAPReader = TolerantReader{}
 
 // ReadIMAP implements IMAPReader.
 func (TolerantReader) ReadIMAP(ctx context.Context, e Endpoint, patterns []string) (map[string]*Mailbox, error) {
-	mode := map[TLSMode]imapsrc.TLSMode{TLSNone: imapsrc.TLSNone, TLSStartTLS: imapsrc.TLSStartTLS, TLSImplicit: imapsrc.TLSImplicit}[e.TLS]
-	c, err := imapsrc.Dial(ctx, imapsrc.Options{Addr: e.Addr, User: e.User, Password: e.Password, TLS: mode,
+	c, err := imapsrc.Dial(ctx, imapsrc.Options{Addr: e.Addr, User: e.User, Password: e.Password, TLS: e.TLS,
 		InsecureSkipVerify: e.InsecureSkipVerify, Timeout: e.timeout()})
 	if err != nil {
 		if ctx.Err() != nil {

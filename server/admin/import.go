@@ -2,18 +2,18 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/ferrymail/ferrymail/importer"
 	"github.com/ferrymail/ferrymail/importer/imapsrc"
 	"github.com/ferrymail/ferrymail/importer/maildir"
 	"github.com/ferrymail/ferrymail/importer/mbox"
 	"github.com/ferrymail/ferrymail/importer/pop3src"
+	"github.com/ferrymail/ferrymail/importer/remote"
 	"github.com/ferrymail/ferrymail/importer/uidl"
 )
 
@@ -87,58 +87,59 @@ func (req *ImportRequest) source() (importer.Options, importer.Source, error) {
 // pop3Source checks a FormatPOP3 request, reads its password file and
 // returns the source (which connects when the importer starts).
 func (req *ImportRequest) pop3Source() (importer.Source, error) {
-	if req.Host == "" || req.RemoteUser == "" {
-		return nil, fmt.Errorf("%w: a POP3 import needs the server's host:port and a user", ErrBadRequest)
-	}
-	if _, _, err := net.SplitHostPort(req.Host); err != nil {
-		return nil, fmt.Errorf("%w: POP3 server %q: %v", ErrBadRequest, req.Host, err)
-	}
-	mode, err := pop3src.ParseTLSMode(req.TLS)
+	l, err := req.liveServer("POP3", "a POP3")
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		return nil, err
 	}
-	if !filepath.IsAbs(req.PasswordFile) {
-		return nil, fmt.Errorf("%w: password file %q is not an absolute path", ErrBadRequest, req.PasswordFile)
-	}
-	b, err := os.ReadFile(req.PasswordFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading the password file: %w", err)
-	}
-	pw, _, _ := strings.Cut(string(b), "\n")
-	pw = strings.TrimSuffix(pw, "\r")
-	if pw == "" {
-		return nil, fmt.Errorf("%w: password file %s: the first line is empty", ErrBadRequest, req.PasswordFile)
-	}
-	return pop3src.New(pop3src.Options{Addr: req.Host, User: req.RemoteUser, Password: pw,
-		TLS: mode, InsecureSkipVerify: req.InsecureSkipVerify}), nil
+	return pop3src.New(pop3src.Options{Addr: req.Host, User: req.RemoteUser, Password: l.password,
+		TLS: l.mode, InsecureSkipVerify: req.InsecureSkipVerify}), nil
 }
 
 // imapSource checks a FormatIMAP request, reads its password file and
 // returns the source (which connects when the importer starts).
 func (req *ImportRequest) imapSource() (importer.Source, error) {
+	l, err := req.liveServer("IMAP", "an IMAP")
+	if err != nil {
+		return nil, err
+	}
+	return imapsrc.New(imapsrc.Options{Addr: req.Host, User: req.RemoteUser, Password: l.password,
+		TLS: l.mode, InsecureSkipVerify: req.InsecureSkipVerify,
+		Include: req.Include, Exclude: req.Exclude, Rename: req.Rename}), nil
+}
+
+// liveLogin is what a live server import needs besides the request's own
+// fields: the TLS mode parsed and the password read.
+type liveLogin struct {
+	mode     remote.TLSMode
+	password string
+}
+
+// liveServer makes the checks that a POP3 and an IMAP import share: the
+// server's host:port, a user, the TLS mode and an absolute password file
+// whose first line is the password. proto names the protocol in messages
+// ("IMAP"), article it with its article ("an IMAP").
+func (req *ImportRequest) liveServer(proto, article string) (liveLogin, error) {
 	if req.Host == "" || req.RemoteUser == "" {
-		return nil, fmt.Errorf("%w: an IMAP import needs the server's host:port and a user", ErrBadRequest)
+		return liveLogin{}, fmt.Errorf("%w: %s import needs the server's host:port and a user", ErrBadRequest, article)
 	}
 	if _, _, err := net.SplitHostPort(req.Host); err != nil {
-		return nil, fmt.Errorf("%w: IMAP server %q: %v", ErrBadRequest, req.Host, err)
+		return liveLogin{}, fmt.Errorf("%w: %s server %q: %v", ErrBadRequest, proto, req.Host, err)
 	}
-	mode, err := imapsrc.ParseTLSMode(req.TLS)
+	mode, err := remote.ParseTLSMode(req.TLS)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		return liveLogin{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
+	// Relative to the server's working directory it would be another
+	// file: the command sends an absolute path.
 	if !filepath.IsAbs(req.PasswordFile) {
-		return nil, fmt.Errorf("%w: password file %q is not an absolute path", ErrBadRequest, req.PasswordFile)
+		return liveLogin{}, fmt.Errorf("%w: password file %q is not an absolute path", ErrBadRequest, req.PasswordFile)
 	}
-	b, err := os.ReadFile(req.PasswordFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading the password file: %w", err)
+	pw, err := remote.ReadPasswordFile(req.PasswordFile)
+	switch {
+	case errors.Is(err, remote.ErrEmptyPassword):
+		return liveLogin{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	case err != nil:
+		return liveLogin{}, fmt.Errorf("reading the password file: %w", err)
 	}
-	pw, _, _ := strings.Cut(string(b), "\n")
-	pw = strings.TrimSuffix(pw, "\r")
-	if pw == "" {
-		return nil, fmt.Errorf("%w: password file %s: the first line is empty", ErrBadRequest, req.PasswordFile)
-	}
-	return imapsrc.New(imapsrc.Options{Addr: req.Host, User: req.RemoteUser, Password: pw,
-		TLS: mode, InsecureSkipVerify: req.InsecureSkipVerify,
-		Include: req.Include, Exclude: req.Exclude, Rename: req.Rename}), nil
+	return liveLogin{mode: mode, password: pw}, nil
 }
