@@ -74,23 +74,31 @@ func (c *corkConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// SetWriteDeadline and SetDeadline send what is kept first, under the
-// deadline that was in force when it was written: tls.Conn's Close sets a
-// write deadline of now after its close_notify alert, which would
+// SetWriteDeadline and SetDeadline pass a deadline on, first sending
+// what is kept when the deadline has already passed: tls.Conn's Close sets
+// a write deadline of now after its close_notify alert, which would
 // otherwise fail the flush in Close and lose a STARTTLS session's last
-// responses (BYE and LOGOUT's OK).
+// responses (BYE and LOGOUT's OK). Any other deadline keeps the writes
+// kept: imapserver sets one before every response line, and flushing there
+// would undo the cork (UID FETCH 1:* (FLAGS) of 100k messages took 4×
+// longer that way).
 func (c *corkConn) SetWriteDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.flushLocked()
-	c.mu.Unlock()
+	c.flushIfPast(t)
 	return c.Conn.SetWriteDeadline(t)
 }
 
 func (c *corkConn) SetDeadline(t time.Time) error {
+	c.flushIfPast(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *corkConn) flushIfPast(t time.Time) {
+	if t.IsZero() || t.After(time.Now()) {
+		return
+	}
 	c.mu.Lock()
 	c.flushLocked()
 	c.mu.Unlock()
-	return c.Conn.SetDeadline(t)
 }
 
 func (c *corkConn) Close() error {
