@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ferrymail/ferrymail/imap"
@@ -221,43 +222,24 @@ func (s *Server) listen(st *store.Store, cert *tlsconf.Certificate) ([]listener,
 	// One failed-login limiter for every protocol (internal/limits).
 	logins := s.opts.Limits.LoginLimiter()
 
-	pop3ln, err := net.Listen("tcp", s.opts.POP3Addr)
-	if err != nil {
-		closeListeners(listeners)
-		return nil, fmt.Errorf("listening for POP3 on %s: %w", s.opts.POP3Addr, err)
-	}
-	// The address is logged as bound, so that ":0" can be found out.
-	s.log.Info("listening", "service", "pop3", "addr", pop3ln.Addr().String())
 	pop3srv := pop3.New(pop3.Options{Observer: obs, TLSConfig: startTLSConfig, AllowInsecureAuth: s.opts.AllowInsecureAuth,
 		LoginLimiter: logins, IdleTimeout: s.opts.Limits.POP3IdleTimeout}, st, s.log.With("listener", "pop3"))
-	listeners = append(listeners, listener{name: "pop3", srv: pop3srv, ln: s.limitListener(pop3ln, observe.POP3, refusePOP3, obs)})
-	if s.opts.POP3SAddr != "" {
-		ln, err := s.listenTLS(s.opts.POP3SAddr, tlsConfig, observe.POP3, obs)
-		if err != nil {
-			closeListeners(listeners)
-			return nil, fmt.Errorf("listening for POP3S on %s: %w", s.opts.POP3SAddr, err)
-		}
-		s.log.Info("listening", "service", "pop3s", "addr", ln.Addr().String())
-		listeners = append(listeners, listener{name: "pop3s", srv: pop3srv, ln: ln})
-	}
-
-	imapln, err := net.Listen("tcp", s.opts.IMAPAddr)
-	if err != nil {
-		closeListeners(listeners)
-		return nil, fmt.Errorf("listening for IMAP on %s: %w", s.opts.IMAPAddr, err)
-	}
-	s.log.Info("listening", "service", "imap", "addr", imapln.Addr().String())
 	imapsrv := imap.New(imap.Options{Observer: obs, TLSConfig: startTLSConfig, AllowInsecureAuth: s.opts.AllowInsecureAuth,
 		LoginLimiter: logins, MaxConnectionsPerUser: s.opts.Limits.MaxConnectionsPerUser}, st, s.log.With("listener", "imap"))
-	listeners = append(listeners, listener{name: "imap", srv: imapsrv, ln: s.limitListener(imapln, observe.IMAP, refuseIMAP, obs)})
-	if s.opts.IMAPSAddr != "" {
-		ln, err := s.listenTLS(s.opts.IMAPSAddr, tlsConfig, observe.IMAP, obs)
+	for _, p := range []struct {
+		name, addr, tlsAddr string
+		srv                 service
+		refuse              func(net.Conn)
+	}{
+		{observe.POP3, s.opts.POP3Addr, s.opts.POP3SAddr, pop3srv, refusePOP3},
+		{observe.IMAP, s.opts.IMAPAddr, s.opts.IMAPSAddr, imapsrv, refuseIMAP},
+	} {
+		pair, err := s.listenPair(p.name, p.addr, p.tlsAddr, tlsConfig, p.srv, p.refuse, obs)
 		if err != nil {
 			closeListeners(listeners)
-			return nil, fmt.Errorf("listening for IMAPS on %s: %w", s.opts.IMAPSAddr, err)
+			return nil, err
 		}
-		s.log.Info("listening", "service", "imaps", "addr", ln.Addr().String())
-		listeners = append(listeners, listener{name: "imaps", srv: imapsrv, ln: ln})
+		listeners = append(listeners, pair...)
 	}
 
 	if s.opts.LMTPAddr != "" {
@@ -271,6 +253,29 @@ func (s *Server) listen(st *store.Store, cert *tlsconf.Certificate) ([]listener,
 		listeners = append(listeners, listener{name: "lmtp", srv: lmtpsrv, ln: s.limitListener(lmtpln, observe.LMTP, refuseLMTP(), obs)})
 	}
 	return listeners, nil
+}
+
+// listenPair opens a protocol's plain listener, with the per-address limit
+// and refuse as its refusal, and when tlsAddr is set its implicit-TLS twin
+// ("imaps", "pop3s"; RFC 8314 §3.3); both serve srv. Each bound address is
+// logged, so that ":0" can be found out.
+func (s *Server) listenPair(name, addr, tlsAddr string, tlsConfig *tls.Config, srv service, refuse func(net.Conn), obs observe.Observer) ([]listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening for %s on %s: %w", strings.ToUpper(name), addr, err)
+	}
+	s.log.Info("listening", "service", name, "addr", ln.Addr().String())
+	pair := []listener{{name: name, srv: srv, ln: s.limitListener(ln, name, refuse, obs)}}
+	if tlsAddr == "" {
+		return pair, nil
+	}
+	tln, err := s.listenTLS(tlsAddr, tlsConfig, name, obs)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listening for %sS on %s: %w", strings.ToUpper(name), tlsAddr, err)
+	}
+	s.log.Info("listening", "service", name+"s", "addr", tln.Addr().String())
+	return append(pair, listener{name: name + "s", srv: srv, ln: tln}), nil
 }
 
 // closeListeners closes listeners that were opened before a later one failed.
