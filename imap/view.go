@@ -80,6 +80,9 @@ type selected struct {
 
 	searchRes []store.UID // RFC 5182 "$"
 	deleted   bool        // the mailbox was deleted under us
+	// renumbered: the mailbox got a new UIDVALIDITY under us
+	// (store.UIDValidityChanged); the session must end (endIfRenumbered).
+	renumbered bool
 
 	// wake is signalled by drain when the view has something to report;
 	// it is closed when the subscription ends.
@@ -226,7 +229,7 @@ func (v *selected) drain() {
 	for range v.sub.C() {
 		v.mu.Lock()
 		v.sync()
-		report := v.nGone > 0 || v.nDirty > 0 || v.flagsDirty || len(v.msgs) > v.announced
+		report := v.nGone > 0 || v.nDirty > 0 || v.flagsDirty || len(v.msgs) > v.announced || v.renumbered
 		v.mu.Unlock()
 		if report {
 			select {
@@ -301,6 +304,10 @@ func (v *selected) apply(c store.Change) {
 	case store.MailboxRenamed:
 		if c.ID == v.mbox.ID {
 			v.mbox.Name = c.NewName
+		}
+	case store.UIDValidityChanged:
+		if c.Mailbox == v.mbox.ID {
+			v.renumbered = true
 		}
 	}
 }
@@ -419,7 +426,24 @@ func (s *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.sync()
+	s.endIfRenumbered(v)
 	return v.flush(w, allowExpunge)
+}
+
+// endIfRenumbered ends the session when its mailbox got a new UIDVALIDITY
+// (an import with --renumber through the running server). RFC 9051
+// §2.3.1.1 gives a server no way to change UIDVALIDITY within a session:
+// the client learns it at its next SELECT, and must not go on using UIDs
+// it cached under the old value. So the session says BYE, as it does at
+// shutdown (in its own goroutine: Bye writes to the connection, which the
+// command being answered holds). Caller holds v.mu.
+func (s *session) endIfRenumbered(v *selected) {
+	if !v.renumbered || s.conn == nil {
+		return
+	}
+	v.renumbered = false
+	s.log.Info("imap session ended: the selected mailbox got a new UIDVALIDITY", "mailbox", v.mbox.Name)
+	go s.conn.Bye("The mailbox's UIDVALIDITY changed: connect and select it again")
 }
 
 // Idle implements IDLE (RFC 2177, RFC 9051 §6.3.13): changes are reported
@@ -435,6 +459,7 @@ func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) (err er
 	for {
 		v.mu.Lock()
 		v.sync()
+		s.endIfRenumbered(v)
 		err := v.flush(w, true)
 		v.mu.Unlock()
 		if err != nil {

@@ -63,6 +63,18 @@ type MailboxSubscribed struct {
 	Subscribed bool
 }
 
+// UIDValidityChanged: a mailbox was given a new UIDVALIDITY
+// (RenewUIDValidity). Its messages keep their UIDs, but whatever a client
+// cached under the old value is void (RFC 9051 §2.3.1.1), so a session
+// that has the mailbox selected must end.
+type UIDValidityChanged struct {
+	Account     AccountID
+	Mailbox     MailboxID
+	UIDValidity uint32
+}
+
+func (c UIDValidityChanged) ChangeAccount() AccountID { return c.Account }
+
 func (c MessageAdded) ChangeAccount() AccountID      { return c.Account }
 func (c FlagsChanged) ChangeAccount() AccountID      { return c.Account }
 func (c MessagesExpunged) ChangeAccount() AccountID  { return c.Account }

@@ -21,9 +21,10 @@ import (
 // UIDVALIDITY keeps them from showing the wrong mail. Every UID below
 // UIDNEXT then counts as assigned by this store (no import fills below it).
 //
-// No change event exists for a new UIDVALIDITY, so none is published: an
-// IMAP session with the mailbox selected would keep the old value. Call it
-// only while no server serves the data directory (the importer's case).
+// It publishes UIDValidityChanged, on which an IMAP session with the
+// mailbox selected ends (it cannot tell its client the new value mid-
+// session), so it is safe while the server runs: an import through the
+// admin socket may renumber.
 func (s *Store) RenewUIDValidity(ctx context.Context, a AccountID, m MailboxID) (Mailbox, error) {
 	defer s.lockAccount(a)()
 	var result Mailbox
@@ -52,5 +53,6 @@ func (s *Store) RenewUIDValidity(ctx context.Context, a AccountID, m MailboxID) 
 	if err != nil {
 		return Mailbox{}, fmt.Errorf("renewing the UIDVALIDITY of mailbox %d: %w", m, err)
 	}
+	s.hub.publish(a, []Change{UIDValidityChanged{Account: a, Mailbox: m, UIDValidity: result.UIDValidity}})
 	return result, nil
 }

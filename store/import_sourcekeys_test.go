@@ -83,7 +83,7 @@ func TestImportSetsSize(t *testing.T) {
 }
 
 // TestRenewUIDValidity: a larger UIDVALIDITY, the same UIDs, UIDLs and
-// UIDNEXT; no import below UIDNEXT afterwards.
+// UIDNEXT, a UIDValidityChanged event; no import below UIDNEXT afterwards.
 func TestRenewUIDValidity(t *testing.T) {
 	ctx := context.Background()
 	s := newTestStore(t)
@@ -96,9 +96,15 @@ func TestRenewUIDValidity(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := s.CreateMailbox(ctx, acc.ID, "Other", CreateOptions{})
+	sub := s.Subscribe(acc.ID)
+	defer sub.Close()
 	got, err := s.RenewUIDValidity(ctx, acc.ID, mb.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Sessions with the mailbox selected are told (and end).
+	if changes := sub.Take(); len(changes) != 1 || changes[0] != (UIDValidityChanged{Account: acc.ID, Mailbox: mb.ID, UIDValidity: got.UIDValidity}) {
+		t.Errorf("changes published: %+v, want one UIDValidityChanged", changes)
 	}
 	if got.UIDValidity <= other.UIDValidity || got.UIDValidity <= 77 || got.UIDNext != 10 {
 		t.Errorf("got UIDVALIDITY %d UIDNEXT %d; want above %d and 77, and UIDNEXT 10", got.UIDValidity, got.UIDNext, other.UIDValidity)
