@@ -244,36 +244,7 @@ func TestImportKilledResumes(t *testing.T) {
 			}
 			data := newUser(t)
 			importArgs := []string{"import", kind, "--data", data, "--to", "alice", src}
-			last, midway := 0, 0
-			for _, delay := range []time.Duration{60, 90, 120, 150, 180, 210, 250, 300, 400} {
-				cmd := exec.Command(binary, importArgs...)
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(delay * time.Millisecond)
-				cmd.Process.Signal(syscall.SIGKILL)
-				cmd.Wait()
-				have := len(listedMessages(t, mustSucceed(t, "", "message", "list", "--data", data, "alice", "INBOX")))
-				t.Logf("killed after %v: %d messages", delay*time.Millisecond, have)
-				if have < last {
-					t.Errorf("after a kill %d messages, before it %d", have, last)
-				}
-				if have > 0 && have < n {
-					midway++
-				}
-				last = have
-			}
-			if midway == 0 {
-				t.Logf("no kill landed in the middle of the import (a slow or fast machine); the re-run is still checked")
-			}
-			r := ferrymail(t, "", importArgs...)
-			if r.code != 0 {
-				t.Fatalf("final run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-			}
-			got := listedMessages(t, mustSucceed(t, "", "message", "list", "--data", data, "alice", "INBOX"))
-			if len(got) != n {
-				t.Fatalf("%d messages after the kills, want %d", len(got), n)
-			}
+			got := killImportAndResume(t, data, n, []time.Duration{60, 90, 120, 150, 180, 210, 250, 300, 400}, importArgs...)
 			for i, line := range got {
 				if uid := fmt.Sprint(2 * (i + 1)); !strings.HasPrefix(line, uid+" ") || !strings.HasSuffix(line, `(\Seen)`) {
 					t.Fatalf("message %d: %q, want UID %s", i+1, line, uid)
@@ -281,7 +252,7 @@ func TestImportKilledResumes(t *testing.T) {
 			}
 			st := mustOpenStore(t, data)
 			mustClose(t, st) // runs CheckConsistency
-			r = ferrymail(t, "", importArgs...)
+			r := ferrymail(t, "", importArgs...)
 			if !strings.Contains(r.stdout, fmt.Sprintf("0 messages imported (0 bytes), %d already there", n)) {
 				t.Errorf("a further run:\n%s", r.stdout)
 			}
@@ -375,4 +346,45 @@ func TestImportCollisionRenumber(t *testing.T) {
 	if !reflect.DeepEqual(uids, []string{"1", "2", "3", "4"}) {
 		t.Errorf("UIDs %v, want [1 2 3 4]", uids)
 	}
+}
+
+// killImportAndResume runs `ferrymail importArgs…` and SIGKILLs it after
+// each delay (bounded: one run per delay), checking that INBOX of alice in
+// data never shrinks; then a run to the end must succeed. It returns
+// INBOX's listing ("message list" lines) after that run, which must hold n
+// messages. A kill that lands before or after the import is logged, not
+// failed: how far a run gets depends on the machine.
+func killImportAndResume(t *testing.T, data string, n int, delays []time.Duration, importArgs ...string) []string {
+	t.Helper()
+	last, midway := 0, 0
+	for _, delay := range delays {
+		cmd := exec.Command(binary, importArgs...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		have := len(listedMessages(t, mustSucceed(t, "", "message", "list", "--data", data, "alice", "INBOX")))
+		t.Logf("killed after %v: %d messages", delay*time.Millisecond, have)
+		if have < last {
+			t.Errorf("after a kill %d messages, before it %d", have, last)
+		}
+		if have > 0 && have < n {
+			midway++
+		}
+		last = have
+	}
+	if midway == 0 {
+		t.Logf("no kill landed in the middle of the import (a slow or fast machine); the re-run is still checked")
+	}
+	r := ferrymail(t, "", importArgs...)
+	if r.code != 0 {
+		t.Fatalf("final run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	got := listedMessages(t, mustSucceed(t, "", "message", "list", "--data", data, "alice", "INBOX"))
+	if len(got) != n {
+		t.Fatalf("%d messages after the kills, want %d", len(got), n)
+	}
+	return got
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -301,36 +300,7 @@ func TestImportPOP3Killed(t *testing.T) {
 		t.Fatal(err)
 	}
 	importArgs := []string{"import", "pop3", "--data", data, "--to", "alice", "--host", dovecotAddr, "--user", "alice", "--password-file", pwFile}
-	last, midway := 0, 0
-	for _, delay := range []time.Duration{100, 150, 200, 300, 400, 600, 800} {
-		cmd := exec.Command(binary, importArgs...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(delay * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		have := len(listedMessages(t, mustSucceed(t, "", "message", "list", "--data", data, "alice", "INBOX")))
-		t.Logf("killed after %v: %d messages", delay*time.Millisecond, have)
-		if have < last {
-			t.Errorf("after a kill %d messages, before it %d", have, last)
-		}
-		if have > 0 && have < n {
-			midway++
-		}
-		last = have
-	}
-	if midway == 0 {
-		t.Logf("no kill landed in the middle of the import (a slow or fast machine); the re-run is still checked")
-	}
-	r := ferrymail(t, "", importArgs...)
-	if r.code != 0 {
-		t.Fatalf("final run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
-	got := listedMessages(t, mustSucceed(t, "", "message", "list", "--data", data, "alice", "INBOX"))
-	if len(got) != n {
-		t.Fatalf("%d messages after the kills, want %d", len(got), n)
-	}
+	got := killImportAndResume(t, data, n, []time.Duration{100, 150, 200, 300, 400, 600, 800}, importArgs...)
 	for i, line := range got {
 		if f := strings.Fields(line); len(f) < 2 || f[0] != strconv.Itoa(i+1) || f[1] != want[i] {
 			t.Fatalf("message %d: %q, want UID %d UIDL %s", i+1, line, i+1, want[i])
